@@ -1,0 +1,12 @@
+/**
+ * @zoo/core: tensors, the backend-neutral Ops, the onnx and tfjs engines,
+ * nn building blocks, checkpoints, the typed registry and logging.
+ */
+export * from './tensor.js';
+export * from './ops.js';
+export * from './util/rng.js';
+export * from './nn/variable.js';
+export * from './nn/module.js';
+export * from './engine/engine.js';
+export * from './registry.js';
+export * from './log.js';
