@@ -18,7 +18,6 @@ const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc as unknown as [string, Record<string, unknown>] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testEnvironment: 'node',
 };
 
 const config: Config = {
@@ -28,8 +27,15 @@ const config: Config = {
       displayName: p,
       rootDir: `<rootDir>/packages/${p}`,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testEnvironment: '<rootDir>/../../jest.environment.cjs',
     })),
-    { ...shared, displayName: 'examples', rootDir: '<rootDir>/examples', testMatch: ['<rootDir>/**/*.test.ts'] },
+    {
+      ...shared,
+      displayName: 'examples',
+      rootDir: '<rootDir>/examples',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testEnvironment: '<rootDir>/../jest.environment.cjs',
+    },
   ],
   maxWorkers: 2,
   testTimeout: 120_000,

@@ -1,1 +1,11 @@
-export {};
+/**
+ * @zoo/bench: datasets, metrics, leaderboard outputs, benchmarks and the
+ * `zoo` CLI. Importing it registers the `dataset` and `metric` kinds.
+ */
+export * from './data/index.js';
+export * from './metrics/index.js';
+export * from './report/index.js';
+export * from './util/index.js';
+export * from './perf/engine-bench.js';
+export { runCli, COMMANDS, CliUsageError, type CommandInstaller } from './cli/main.js';
+export type { CliIo } from './cli/io.js';

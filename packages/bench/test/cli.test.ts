@@ -1,0 +1,95 @@
+import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { runCli } from '../src/cli/main.js';
+import type { EnvReport } from '../src/cli/env.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+describe('zoo CLI', () => {
+  it('lists its commands in --help', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/zoo env/);
+    expect(r.out).toMatch(/zoo registry/);
+    expect(r.out).toMatch(/--log-level/);
+  });
+
+  it('has --help on subcommands', async () => {
+    const r = await run('registry', 'list', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/kind/);
+    expect(r.out).toMatch(/quantizer/);
+  });
+
+  it('fails clearly on an unknown command', async () => {
+    const r = await run('frobnicate');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/Unknown argument|Unknown command/i);
+  });
+
+  it('reports the environment as JSON', async () => {
+    const r = await run('env', '--json');
+    expect(r.code).toBe(0);
+    const env = JSON.parse(r.out) as EnvReport;
+    expect(env.node).toBe(process.version);
+    expect(env.cpus.count).toBe(os.cpus().length);
+    if ('error' in env.onnxruntime) throw new Error(env.onnxruntime.error);
+    expect(env.onnxruntime.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(env.onnxruntime.executionProviders).toContain('cpu');
+    // tfjs-node is never installed here; wasm and cpu always are.
+    expect(env.tfjs.available).toEqual(expect.arrayContaining(['wasm', 'cpu']));
+    expect(env.tfjs.unavailable).toContain('tensorflow');
+    if ('error' in env.ffmpeg) throw new Error(env.ffmpeg.error);
+    expect(existsSync(env.ffmpeg.path)).toBe(true);
+    expect(env.ffmpeg.version).toMatch(/ffmpeg version/);
+  });
+
+  it('prints the environment as text', async () => {
+    const r = await run('env');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^onnxruntime\s+\d/m);
+    expect(r.out).toMatch(/^tfjs\s+backends that load: .*wasm/m);
+  });
+
+  it('lists registered components, optionally by kind', async () => {
+    const all = await run('registry', 'list', '--json');
+    expect(all.code).toBe(0);
+    const rows = JSON.parse(all.out) as { kind: string; name: string }[];
+    const kinds = new Set(rows.map((r) => r.kind));
+    for (const k of ['quantizer', 'encoder', 'decoder', 'dataset', 'metric']) expect(kinds).toContain(k);
+    const q = await run('registry', 'list', 'quantizer');
+    expect(q.code).toBe(0);
+    const lines = q.out.trim().split('\n').slice(2);
+    expect(lines.length).toBe(rows.filter((r) => r.kind === 'quantizer').length);
+    for (const l of lines) expect(l).toMatch(/^quantizer\s/);
+  });
+
+  it('rejects an unknown kind and lists the valid ones', async () => {
+    const r = await run('registry', 'list', 'widget');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/widget/);
+    expect(r.err).toMatch(/quantizer/);
+  });
+
+  it('runs as `pnpm bench` from the repository root', () => {
+    const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const r = spawnSync(process.execPath, [tsx, 'packages/bench/src/cli.ts', 'registry', 'list', 'dataset'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ZOO_LOG_LEVEL: 'silent' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^dataset\s+synthetic/m);
+  });
+});

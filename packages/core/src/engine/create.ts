@@ -1,0 +1,58 @@
+/**
+ * Choosing an engine by name, for CLIs and configs. `--engine onnx|tfjs` with
+ * `--device cpu|cuda` covers the common case; the long names pin a tfjs backend.
+ */
+import type { Engine } from './engine.js';
+import { createOnnxEngine } from './onnx/index.js';
+import { createTfjsEngine } from './tfjs/index.js';
+
+export const ENGINE_CHOICES = [
+  'onnx-cpu',
+  'onnx-cuda',
+  'tfjs',
+  'tfjs-tensorflow-gpu',
+  'tfjs-tensorflow',
+  'tfjs-wasm',
+  'tfjs-cpu',
+] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+export class EngineChoiceError extends Error {
+  constructor(got: string) {
+    super(`unknown engine '${got}'. Valid: ${ENGINE_CHOICES.join(', ')}`);
+    this.name = 'EngineChoiceError';
+  }
+}
+
+export async function createEngineByName(choice: string): Promise<Engine> {
+  switch (choice as EngineChoice) {
+    case 'onnx-cpu':
+      return createOnnxEngine({ device: 'cpu' });
+    case 'onnx-cuda':
+      return createOnnxEngine({ device: 'cuda' });
+    case 'tfjs':
+      return createTfjsEngine();
+    case 'tfjs-tensorflow-gpu':
+      return createTfjsEngine({ backend: 'tensorflow-gpu' });
+    case 'tfjs-tensorflow':
+      return createTfjsEngine({ backend: 'tensorflow' });
+    case 'tfjs-wasm':
+      return createTfjsEngine({ backend: 'wasm' });
+    case 'tfjs-cpu':
+      return createTfjsEngine({ backend: 'cpu' });
+    default:
+      throw new EngineChoiceError(choice);
+  }
+}
+
+/**
+ * `--engine` / `--device` as the bench CLI takes them. On tfjs, `cuda` means
+ * the tfjs-node-gpu backend (which must be installed); `cpu` lets tfjs pick
+ * the fastest CPU backend that loads.
+ */
+export async function createEngine(opts: { engine?: 'onnx' | 'tfjs'; device?: 'cpu' | 'cuda' } = {}): Promise<Engine> {
+  const engine = opts.engine ?? 'onnx';
+  const device = opts.device ?? 'cpu';
+  if (engine === 'onnx') return createOnnxEngine({ device });
+  return device === 'cuda' ? createTfjsEngine({ backend: 'tensorflow-gpu' }) : createTfjsEngine();
+}
