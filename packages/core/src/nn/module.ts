@@ -17,40 +17,67 @@ export class StateDictError extends Error {
 export abstract class Module {
   private readonly vars = new Map<string, Variable>();
   private readonly kids = new Map<string, Module>();
+  /** Where this module hangs in a bigger tree, so variable keys are full paths from the root. */
+  private parentRef: { module: Module; name: string } | undefined;
   training = true;
 
   protected param(name: string, value: HostTensor<'float32'>): Variable {
-    const v = new Variable(value, true, name);
+    const v = new Variable(value, true, this.pathFromRoot() + name);
     this.vars.set(name, v);
     return v;
   }
 
   protected buffer(name: string, value: HostTensor<'float32'>): Variable {
-    const v = new Variable(value, false, name);
+    const v = new Variable(value, false, this.pathFromRoot() + name);
     this.vars.set(name, v);
     return v;
   }
 
   protected child<M extends Module>(name: string, m: M): M {
     this.kids.set(name, m);
+    m.parentRef = { module: this, name };
+    this.nameVariables();
     return m;
   }
 
   /** Registers modules under "name.0", "name.1", ... (nn.ModuleList keys). */
   protected children<M extends Module>(name: string, ms: M[]): M[] {
-    ms.forEach((m, i) => this.kids.set(`${name}.${i}`, m));
+    ms.forEach((m, i) => this.child(`${name}.${i}`, m));
     return ms;
   }
 
-  /** All variables with their full dotted keys (keys are also stored on each Variable). */
-  namedVariables(prefix = ''): [string, Variable][] {
+  /** The dotted path of this module from the root of its tree ('' at the root, else ending in '.'). */
+  private pathFromRoot(): string {
+    const p = this.parentRef;
+    return p ? `${p.module.pathFromRoot()}${p.name}.` : '';
+  }
+
+  /**
+   * Sets every variable's `key` to its full dotted path from the root module,
+   * so keys are unique in a tree whichever subtree is asked (engines name graph
+   * inputs and gradients by them). Runs whenever a child is attached.
+   */
+  private nameVariables(rootPrefix = ''): void {
+    const base = this.parentRef ? this.pathFromRoot() : rootPrefix;
+    for (const [rel, v] of this.collect('')) v.key = base + rel;
+  }
+
+  private collect(prefix: string): [string, Variable][] {
     const out: [string, Variable][] = [];
-    for (const [n, v] of this.vars) {
-      v.key = prefix + n;
-      out.push([v.key, v]);
-    }
-    for (const [n, m] of this.kids) out.push(...m.namedVariables(`${prefix}${n}.`));
+    for (const [n, v] of this.vars) out.push([prefix + n, v]);
+    for (const [n, m] of this.kids) out.push(...m.collect(`${prefix}${n}.`));
     return out;
+  }
+
+  /**
+   * All variables keyed `prefix` + their path in this module (a state dict's
+   * keys). Each Variable's own `key` becomes its full path from the root of
+   * the tree; on a root module, `prefix` is part of that key (so separate
+   * root modules fed to one engine can be kept apart: 'encoder.', 'decoder.').
+   */
+  namedVariables(prefix = ''): [string, Variable][] {
+    this.nameVariables(prefix);
+    return this.collect(prefix);
   }
 
   parameters(): Variable[] {
