@@ -1,1 +1,23 @@
-export {};
+/**
+ * @zoo/quantizers: the discrete bottlenecks of visual tokenizers, written once
+ * against `Ops` so they run on both engines. Importing the package registers
+ * them as `quantizer` components (vq, cosine-vq, lfq, fsq, rvq).
+ */
+import './register.js';
+
+export * from './types.js';
+export { flattenTokens, flattenIndices, defaultLayout, type TokenView } from './layout.js';
+export { rotationTrick, straightThrough } from './rotation-trick.js';
+export { emaCodebookUpdate, type EmaState } from './ema.js';
+export { Codebook, type CodebookOptions } from './codebook.js';
+export * from './vq.js';
+export * from './cosine-vq.js';
+export * from './lfq.js';
+export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
+export * from './fsq.js';
+export * from './rvq.js';
+export { Linear } from './linear.js';
+export { kmeans, hostTokens, sampleRows, type HostTokens, type KMeansResult } from './host/kmeans.js';
+export { CodebookUsage, CodebookUsageError, type UsageSummary } from './host/usage.js';
+export { benchQuantizers, type QuantizerBenchOptions, type QuantizerBenchResult, type BenchTiming } from './bench.js';
+export { nearestCodes, type NearestOptions, type NearestResult } from './nearest.js';
