@@ -1,0 +1,47 @@
+/**
+ * Blocks that act on each frame of a video independently. The causal family
+ * needs them: statistics or attention pooled over time would let frame t see
+ * frames after t. Parameter keys equal those of the 2-D block they extend,
+ * so a 2-D state dict loads into them unchanged.
+ */
+import { GroupNorm, SpatialAttention, ShapeError, batchToFrames, framesToBatch, type NormOptions, type Ops, type Rng, type Tensor } from '@zoo/core';
+
+/** GroupNorm whose statistics are per frame: over (C/G, H, W), never over T. */
+export class FrameGroupNorm extends GroupNorm {
+  override forward(ops: Ops, x: Tensor): Tensor {
+    if (x.shape.length !== 5) return super.forward(ops, x);
+    if (x.shape[1] !== this.numChannels) {
+      throw new ShapeError(`FrameGroupNorm(${this.numGroups}, ${this.numChannels})`, `[N, C=${this.numChannels}, T, H, W]`, x.shape);
+    }
+    const [n, c, t, h, w] = x.shape as [number, number, number, number, number];
+    const g = this.numGroups;
+    const grouped = ops.reshape(x, [n, g, c / g, t, h * w]);
+    const mean = ops.mean(grouped, [2, 4], true);
+    const centered = ops.sub(grouped, mean);
+    const variance = ops.mean(ops.square(centered), [2, 4], true);
+    let y = ops.reshape(ops.mul(centered, ops.rsqrt(ops.add(variance, this.eps))), x.shape);
+    if (this.weight && this.bias) {
+      const s = [1, c, 1, 1, 1];
+      y = ops.add(ops.mul(y, ops.reshape(ops.variable(this.weight), s)), ops.reshape(ops.variable(this.bias), s));
+    }
+    return y;
+  }
+}
+
+export function frameGroupNorm(groups: number, channels: number, opts?: NormOptions): FrameGroupNorm {
+  return new FrameGroupNorm(groups, channels, opts);
+}
+
+/** VQGAN attention over the H*W tokens of each frame separately (2-D weights). */
+export class FrameAttention extends SpatialAttention {
+  constructor(channels: number, opts: { heads?: number; normGroups?: number; rng?: Rng } = {}) {
+    super(channels, 2, opts);
+  }
+  override forward(ops: Ops, x: Tensor): Tensor {
+    if (x.shape.length !== 5) return super.forward(ops, x);
+    if (x.shape[1] !== this.channels) {
+      throw new ShapeError(`FrameAttention(${this.channels})`, `[N, C=${this.channels}, T, H, W]`, x.shape);
+    }
+    return batchToFrames(ops, super.forward(ops, framesToBatch(ops, x)), x.shape[0]!);
+  }
+}
