@@ -1,0 +1,109 @@
+/**
+ * `zoo encoders` and `zoo quantizers`: model-level throughput on one or more
+ * engines in the same run (the packages own the measurements; this file only
+ * parses flags and prints).
+ */
+import type { Argv } from 'yargs';
+import { createEngineByName, ENGINE_CHOICES, logger } from '@zoo/core';
+import { benchEncoders } from '@zoo/encoders-3d';
+import { benchQuantizers } from '@zoo/quantizers';
+import { formatTable, type CliIo } from './io.js';
+
+function engineList(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((s) => !(ENGINE_CHOICES as readonly string[]).includes(s));
+  if (bad.length) throw new Error(`--engines: unknown ${bad.join(', ')}. Valid: ${ENGINE_CHOICES.join(', ')}`);
+  return items;
+}
+
+export function benchEncodersCommand(y: Argv, io: CliIo): Argv {
+  return y.command(
+    'encoders',
+    'Encode and decode throughput (clips/s) of the conv2d, inflated3d and causal3d families',
+    (b) =>
+      b
+        .option('engines', { type: 'string', default: 'onnx-cpu', describe: `comma-separated, from: ${ENGINE_CHOICES.join(', ')}` })
+        .option('sizes', { type: 'string', default: '64,128', describe: 'frame sides, comma-separated' })
+        .option('frames', { type: 'number', default: 17, describe: 'clip length (inflated3d rounds down to its temporal stride)' })
+        .option('repeats', { type: 'number', default: 2 })
+        .option('json', { type: 'boolean', default: false }),
+    async (args) => {
+      const sizes = args.sizes.split(',').map(Number);
+      const rows = [];
+      for (const name of engineList(args.engines)) {
+        const engine = await createEngineByName(name);
+        try {
+          rows.push(
+            ...(await benchEncoders(engine, {
+              sizes,
+              frames: args.frames,
+              repeats: args.repeats,
+              log: (line) => logger().info(line),
+            })),
+          );
+        } finally {
+          await engine.dispose();
+        }
+      }
+      if (args.json) {
+        io.out(JSON.stringify(rows, null, 2));
+        return;
+      }
+      io.out(
+        formatTable(
+          ['family', 'preset', 'engine', 'clip', 'latent', 'encode clips/s', 'decode clips/s'],
+          rows.map((r) => [
+            r.family,
+            r.preset,
+            `${r.engine}-${r.device}`,
+            `${r.frames}x${r.size}x${r.size}`,
+            r.latentShape.join('x'),
+            r.encodeClipsPerSec.toFixed(2),
+            r.decodeClipsPerSec.toFixed(2),
+          ]),
+        ),
+      );
+    },
+  );
+}
+
+export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
+  return y.command(
+    'quantizers',
+    'VQ lookup (16384 tokens x 64 dims x 16384 codes) and LFQ forward+backward at a 2^18 codebook',
+    (b) =>
+      b
+        .option('engines', { type: 'string', default: 'onnx-cpu,tfjs-wasm', describe: `comma-separated, from: ${ENGINE_CHOICES.join(', ')}` })
+        .option('repeats', { type: 'number', default: 3 })
+        .option('json', { type: 'boolean', default: false }),
+    async (args) => {
+      const results = [];
+      for (const name of engineList(args.engines)) {
+        const engine = await createEngineByName(name);
+        try {
+          results.push({ name, ...(await benchQuantizers(engine, { repeats: args.repeats })) });
+        } finally {
+          await engine.dispose();
+        }
+      }
+      const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+      if (args.json) {
+        io.out(JSON.stringify({ results, peakRssMiB }, null, 2));
+        return;
+      }
+      io.out(
+        formatTable(
+          ['engine', 'VQ lookup 16384x64x16384', 'bare matmul (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens'],
+          results.map((r) => [
+            r.name,
+            `${r.vqLookup.seconds.toFixed(3)} s`,
+            `${r.vqLookup.matmulFloorSeconds.toFixed(3)} s`,
+            `${r.lfqTrain.seconds.toFixed(3)} s`,
+          ]),
+        ),
+      );
+      io.out(`\nPyTorch 1.13 cdist+argmin at the VQ size takes 0.65-0.8 s on this machine class (issue #4; not this run).`);
+      io.out(`peak RSS: ${peakRssMiB.toFixed(0)} MiB`);
+    },
+  );
+}
