@@ -1,0 +1,232 @@
+/**
+ * The onnx engine: traces `fn` on symbolic tensors once per input-shape
+ * signature, differentiates the trace itself, appends the optimizer, and runs
+ * the serialized graph with onnxruntime-node.
+ *
+ * Variable values live in host memory shared with onnxruntime (inputs wrap
+ * `Variable.value.data`, updated values adopt onnxruntime's output buffers,
+ * with no copies beyond onnxruntime's own), so parameters and buffers are current after every run and
+ * `sync()` has nothing to do; Adam moments stay as ort tensors in the step.
+ */
+import os from 'node:os';
+import type {
+  AdamConfig, CompiledFn, Engine, HostOutputs, Inputs, Outputs, StepResult, TensorInputs, TrainStep,
+} from '../engine.js';
+import type { Ops, Tensor } from '../../ops.js';
+import { HostTensor } from '../../tensor.js';
+import type { Variable } from '../../nn/variable.js';
+import { Graph, TraceError, type Sym } from './ir.js';
+import { gradients } from './autodiff.js';
+import { appendAdam, checkAdamConfig, LR_INPUT, STEP_INPUT, type AdamSlots } from './adam.js';
+import { serializeGraph, type NamedOutput } from './serialize.js';
+import { checkDevice, createSession, fromOrt, ort, probeCuda, toOrt, type OnnxDevice } from './session.js';
+import { signature, specsOf, trace, uniqueKeys, type Traced } from './trace.js';
+
+export interface OnnxEngineOptions {
+  /** Default 'cpu'. 'cuda' needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12. */
+  device?: OnnxDevice;
+  /** intra-op threads; default os.cpus().length. */
+  threads?: number;
+}
+
+type TraceFn<I extends Inputs, O> = (ops: Ops, inputs: TensorInputs<I>) => O;
+type Feeds = Record<string, ort.Tensor>;
+
+/** A compiled graph plus how to feed it and where its extra outputs go. */
+interface Program {
+  readonly session: ort.InferenceSession;
+  readonly traced: Traced;
+  readonly userOutputs: readonly string[];
+}
+
+export class OnnxEngine implements Engine {
+  readonly name = 'onnx' as const;
+  private readonly sessions = new Set<ort.InferenceSession>();
+
+  constructor(
+    readonly device: OnnxDevice,
+    private readonly threads: number,
+  ) {}
+
+  private async build(traced: Traced, extra: readonly NamedOutput[]): Promise<Program> {
+    const assigns = traced.assigns.map((a) => ({ name: a.name, sym: a.sym }));
+    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns]);
+    const session = await createSession(bytes, { device: this.device, threads: this.threads });
+    this.sessions.add(session);
+    return { session, traced, userOutputs: traced.outputs.map((o) => o.name) };
+  }
+
+  private async execute(p: Program, inputs: Inputs, extraFeeds: Feeds = {}): Promise<Record<string, ort.Tensor>> {
+    const feeds: Feeds = { ...extraFeeds };
+    for (const [host, { name }] of p.traced.inputs) feeds[name] = toOrt(inputs[host]!);
+    for (const [v, { name }] of p.traced.variables) feeds[name] ??= toOrt(v.value);
+    const res = (await p.session.run(feeds)) as Record<string, ort.Tensor>;
+    for (const a of p.traced.assigns) a.variable.value = fromOrt(res[a.name]!) as HostTensor<'float32'>;
+    return res;
+  }
+
+  private userOutputs<O>(p: Program, res: Record<string, ort.Tensor>, extra: readonly string[] = []): HostOutputs<O> {
+    const out: Record<string, HostTensor> = {};
+    for (const name of [...p.userOutputs, ...extra]) out[name] = fromOrt(res[name]!);
+    return out as HostOutputs<O>;
+  }
+
+  /** Memoizes one program per input signature. */
+  private cached<I extends Inputs>(make: (inputs: I) => Promise<Program>): (inputs: I) => Promise<Program> {
+    const cache = new Map<string, Promise<Program>>();
+    return (inputs) => {
+      const key = signature(specsOf(inputs));
+      let p = cache.get(key);
+      if (!p) {
+        p = make(inputs);
+        cache.set(key, p);
+        p.catch(() => cache.delete(key));
+      }
+      return p;
+    };
+  }
+
+  compile<I extends Inputs, O extends Outputs>(fn: TraceFn<I, O>): CompiledFn<I, O> {
+    const program = this.cached<I>((inputs) => this.build(trace(fn as never, specsOf(inputs)), []));
+    return {
+      run: async (inputs) => {
+        const p = await program(inputs);
+        return this.userOutputs<O>(p, await this.execute(p, inputs));
+      },
+    };
+  }
+
+  valueAndGrad<I extends Inputs, O extends Outputs & { loss: Tensor }>(
+    fn: TraceFn<I, O>,
+    wrt: { inputs?: readonly (keyof I & string)[]; variables?: readonly Variable[] },
+  ): CompiledFn<I, O & Record<string, Tensor>> & { readonly gradKeys: readonly string[] } {
+    const inNames = wrt.inputs ?? [];
+    const vars = wrt.variables ?? [];
+    const gradKeys = [...inNames.map((n) => `grad:${n}`), ...uniqueKeys(vars).map((k) => `grad:${k}`)];
+    const program = this.cached<I>((inputs) => {
+      const traced = trace(fn as never, specsOf(inputs));
+      const loss = lossOf(traced);
+      const targets = [
+        ...inNames.map((n) => {
+          const s = traced.inputs.get(n)?.sym;
+          if (!s) throw new TraceError(`valueAndGrad: no input named '${n}' (inputs: ${[...traced.inputs.keys()].join(', ')})`);
+          if (s.dtype !== 'float32') throw new TraceError(`valueAndGrad: input '${n}' is ${s.dtype}; gradients need float32`);
+          return s;
+        }),
+        ...vars.map((v) => traced.ops.variable(v)),
+      ];
+      const grads = gradients(traced.ops, loss, targets);
+      return this.build(traced, grads.map((sym, i) => ({ name: gradKeys[i]!, sym })));
+    });
+    return {
+      gradKeys,
+      run: async (inputs) => {
+        const p = await program(inputs);
+        return this.userOutputs<O & Record<string, Tensor>>(p, await this.execute(p, inputs), gradKeys);
+      },
+    };
+  }
+
+  compileTrainStep<I extends Inputs, O extends Outputs & { loss: Tensor }>(
+    fn: TraceFn<I, O>,
+    params: readonly Variable[],
+    optimizer: AdamConfig,
+  ): TrainStep<I, O> {
+    checkAdamConfig(optimizer);
+    if (new Set(params).size !== params.length) throw new TraceError('compileTrainStep: a parameter is listed twice');
+    const keys = uniqueKeys(params);
+    const slots: AdamSlots[] = keys.map((k) => ({ m: `exp_avg:${k}`, v: `exp_avg_sq:${k}` }));
+    const state = { step: 0, moments: new Map<string, ort.Tensor>() };
+    const zeroMoments = (): void => {
+      params.forEach((v, i) => {
+        state.moments.set(slots[i]!.m, toOrt(HostTensor.zeros(v.shape)));
+        state.moments.set(slots[i]!.v, toOrt(HostTensor.zeros(v.shape)));
+      });
+    };
+    zeroMoments();
+    const program = this.cached<I>((inputs) => {
+      const traced = trace(fn as never, specsOf(inputs));
+      const loss = lossOf(traced);
+      for (const a of traced.assigns) {
+        if (params.includes(a.variable)) throw new TraceError(`compileTrainStep: '${a.name}' assigns a trained parameter`);
+      }
+      const psyms: Sym[] = params.map((v) => traced.ops.variable(v));
+      const grads = gradients(traced.ops, loss, psyms);
+      const adam = appendAdam(traced.ops, psyms, grads, slots, optimizer);
+      const extra: NamedOutput[] = [{ name: 'opt:gradNorm', sym: adam.gradNorm }];
+      params.forEach((_, i) => {
+        extra.push({ name: `new:${keys[i]}`, sym: adam.newParams[i]! });
+        extra.push({ name: `new:${slots[i]!.m}`, sym: adam.newM[i]! });
+        extra.push({ name: `new:${slots[i]!.v}`, sym: adam.newV[i]! });
+      });
+      return this.build(traced, extra);
+    });
+    return {
+      run: async (inputs, opts): Promise<StepResult<O>> => {
+        const p = await program(inputs);
+        const step = state.step + 1;
+        const feeds: Feeds = Object.fromEntries(state.moments);
+        feeds[LR_INPUT] = toOrt(HostTensor.from([opts?.lr ?? optimizer.lr], []));
+        feeds[STEP_INPUT] = toOrt(HostTensor.from([step], []));
+        const res = await this.execute(p, inputs, feeds);
+        state.step = step;
+        params.forEach((v, i) => {
+          v.value = fromOrt(res[`new:${keys[i]}`]!) as HostTensor<'float32'>;
+          state.moments.set(slots[i]!.m, res[`new:${slots[i]!.m}`]!);
+          state.moments.set(slots[i]!.v, res[`new:${slots[i]!.v}`]!);
+        });
+        return { outputs: this.userOutputs<O>(p, res), gradNorm: (res['opt:gradNorm']!.data as Float32Array)[0]! };
+      },
+      optimizerState: async () => {
+        const out: Record<string, HostTensor> = { step: HostTensor.from([state.step], [1]) };
+        for (const [name, t] of state.moments) out[name] = fromOrt(t).clone();
+        return out;
+      },
+      loadOptimizerState: async (s) => {
+        const step = s.step;
+        if (!step) throw new TraceError(`loadOptimizerState: missing 'step' (keys: ${Object.keys(s).join(', ')})`);
+        for (const name of state.moments.keys()) {
+          const t = s[name];
+          const want = state.moments.get(name)!.dims;
+          if (!t || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+            throw new TraceError(`loadOptimizerState: '${name}' must be a float32 tensor of shape [${want.join(', ')}]`);
+          }
+        }
+        state.step = step.item();
+        for (const name of state.moments.keys()) state.moments.set(name, toOrt(s[name]!.clone()));
+      },
+    };
+  }
+
+  async sync(): Promise<void> {
+    // variables are written back to Variable.value after every run (see the file comment)
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions];
+    this.sessions.clear();
+    await Promise.all(all.map((s) => s.release()));
+  }
+}
+
+/** y = x + 1 on a [1] float tensor: the smallest model that exercises an execution provider. */
+function probeModel(): Uint8Array {
+  const g = new Graph();
+  const x = g.input('x', [1], 'float32');
+  const y = g.emit('Add', [x, g.constant(Float32Array.of(1), [], 'float32')], {}, [1], 'float32');
+  return serializeGraph(g, [{ name: 'y', sym: y }]);
+}
+
+function lossOf(traced: Traced): Sym {
+  const loss = traced.outputs.find((o) => o.name === 'loss');
+  if (!loss) throw new TraceError(`the function must return a 'loss' output (got: ${traced.outputs.map((o) => o.name).join(', ')})`);
+  return loss.sym;
+}
+
+/** The onnx engine on the CPU (default) or CUDA execution provider. */
+export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<Engine> {
+  const device = opts.device ?? 'cpu';
+  checkDevice(device);
+  if (device === 'cuda') await probeCuda(probeModel());
+  return new OnnxEngine(device, opts.threads ?? os.cpus().length);
+}

@@ -1,0 +1,229 @@
+/**
+ * Serializes a traced `Graph` to ONNX bytes (opset 17, IR version 8, both
+ * well supported by onnxruntime 1.30) with the protobufjs classes of
+ * onnx-proto. IR attributes that ONNX takes as tensor inputs (shapes, axes,
+ * pads, slice bounds) become int64 initializers here.
+ */
+import onnxProto from 'onnx-proto';
+import type { DType, HostData } from '../../tensor.js';
+import { TraceError, type Graph, type Node, type Sym } from './ir.js';
+
+const { onnx } = onnxProto;
+type INode = onnxProto.onnx.INodeProto;
+type IAttr = onnxProto.onnx.IAttributeProto;
+type ITensor = onnxProto.onnx.ITensorProto;
+const T = onnx.TensorProto.DataType;
+const A = onnx.AttributeProto.AttributeType;
+
+export const OPSET = 17;
+
+const ELEM: Record<DType, number> = { float32: T.FLOAT, int32: T.INT32, bool: T.BOOL };
+
+export interface NamedOutput {
+  readonly name: string;
+  readonly sym: Sym;
+}
+
+const int = (name: string, i: number): IAttr => ({ name, type: A.INT, i });
+const ints = (name: string, v: readonly number[]): IAttr => ({ name, type: A.INTS, ints: [...v] });
+const float = (name: string, f: number): IAttr => ({ name, type: A.FLOAT, f });
+const str = (name: string, s: string): IAttr => ({ name, type: A.STRING, s: new TextEncoder().encode(s) });
+
+function rawBytes(data: HostData | BigInt64Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+}
+
+function valueInfo(name: string, sym: Sym): onnxProto.onnx.IValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType: ELEM[sym.dtype], shape: { dim: sym.shape.map((d) => ({ dimValue: d })) } } },
+  };
+}
+
+class Emitter {
+  readonly nodes: INode[] = [];
+  readonly initializers: ITensor[] = [];
+  private counter = 0;
+  constructor(private readonly names: Map<number, string>) {}
+
+  name(s: Sym): string {
+    return this.names.get(s.id) ?? `::v${s.id}`;
+  }
+  fresh(prefix: string): string {
+    return `::${prefix}${this.counter++}`;
+  }
+  int64(values: readonly (number | bigint)[], scalar = false): string {
+    const name = this.fresh('k');
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    this.initializers.push({ name, dataType: T.INT64, dims: scalar ? [] : [values.length], rawData: rawBytes(data) });
+    return name;
+  }
+  scalar(value: number, dtype: DType): string {
+    const name = this.fresh('s');
+    const data = dtype === 'float32' ? Float32Array.of(value) : dtype === 'int32' ? Int32Array.of(value) : Uint8Array.of(value);
+    this.initializers.push({ name, dataType: ELEM[dtype], dims: [], rawData: rawBytes(data) });
+    return name;
+  }
+  node(opType: string, input: string[], output: string[], attribute: IAttr[] = []): void {
+    this.nodes.push({ opType, input, output, attribute, name: this.fresh(opType) });
+  }
+}
+
+const num = (n: Node, k: string): number => n.attrs[k] as number;
+const arr = (n: Node, k: string): readonly number[] => n.attrs[k] as readonly number[];
+
+const PASS = new Set([
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Tanh',
+  'Sigmoid', 'Erf', 'Relu', 'Sign', 'Round', 'Floor', 'Equal', 'Greater', 'GreaterOrEqual', 'Less',
+  'LessOrEqual', 'And', 'Not', 'Where', 'MatMul',
+]);
+
+function emitNode(e: Emitter, n: Node): void {
+  const ins = n.inputs.map((s) => e.name(s));
+  const out = e.name(n.output);
+  const x = ins[0]!;
+  if (PASS.has(n.op)) return e.node(n.op, ins, [out]);
+  switch (n.op) {
+    case 'LeakyRelu':
+      return e.node(n.op, ins, [out], [float('alpha', num(n, 'alpha'))]);
+    case 'Clip':
+      return e.node(n.op, [x, e.scalar(num(n, 'min'), 'float32'), e.scalar(num(n, 'max'), 'float32')], [out]);
+    case 'Cast':
+      return e.node(n.op, ins, [out], [int('to', ELEM[n.attrs.to as DType])]);
+    case 'StopGradient':
+      return e.node('Identity', ins, [out]);
+    case 'ReduceSum':
+      return e.node(n.op, [x, e.int64(arr(n, 'axes'))], [out], [int('keepdims', num(n, 'keepdims'))]);
+    case 'ReduceMean':
+    case 'ReduceMax':
+    case 'ReduceMin':
+      return e.node(n.op, ins, [out], [ints('axes', arr(n, 'axes')), int('keepdims', num(n, 'keepdims'))]);
+    case 'ArgMax':
+    case 'ArgMin': {
+      const tmp = e.fresh('arg');
+      e.node(n.op, ins, [tmp], [int('axis', num(n, 'axis')), int('keepdims', 0), int('select_last_index', 0)]);
+      return e.node('Cast', [tmp], [out], [int('to', T.INT32)]);
+    }
+    case 'Softmax':
+    case 'LogSoftmax':
+      return e.node(n.op, ins, [out], [int('axis', num(n, 'axis'))]);
+    case 'Conv':
+    case 'ConvTranspose': {
+      const attrs = [ints('strides', arr(n, 'strides')), ints('pads', arr(n, 'pads')), ints('dilations', arr(n, 'dilations'))];
+      attrs.push(int('group', num(n, 'group')), ints('kernel_shape', n.inputs[1]!.shape.slice(2)));
+      if (n.op === 'ConvTranspose') attrs.push(ints('output_padding', arr(n, 'output_padding')));
+      return e.node(n.op, ins, [out], attrs);
+    }
+    case 'AveragePool':
+    case 'MaxPool': {
+      const attrs = [ints('kernel_shape', arr(n, 'kernel_shape')), ints('strides', arr(n, 'strides')), ints('pads', arr(n, 'pads'))];
+      attrs.push(int('ceil_mode', num(n, 'ceil_mode')));
+      if (n.op === 'AveragePool') attrs.push(int('count_include_pad', num(n, 'count_include_pad')));
+      return e.node(n.op, ins, [out], attrs);
+    }
+    case 'Reshape':
+      return e.node(n.op, [x, e.int64(arr(n, 'shape'))], [out]);
+    case 'Expand':
+      return e.node(n.op, [x, e.int64(arr(n, 'shape'))], [out]);
+    case 'Transpose':
+      return e.node(n.op, ins, [out], [ints('perm', arr(n, 'perm'))]);
+    case 'Slice': {
+      const bounds = ['starts', 'ends', 'axes', 'steps'].map((k) => e.int64(arr(n, k)));
+      return e.node(n.op, [x, ...bounds], [out]);
+    }
+    case 'Reverse': {
+      const axes = arr(n, 'axes');
+      const starts = e.int64(axes.map(() => -1));
+      const ends = e.int64(axes.map(() => -(2n ** 63n)));
+      return e.node('Slice', [x, starts, ends, e.int64(axes), e.int64(axes.map(() => -1))], [out]);
+    }
+    case 'Pad': {
+      const value = e.scalar(num(n, 'value'), n.inputs[0]!.dtype);
+      return e.node(n.op, [x, e.int64(arr(n, 'pads')), value], [out], [str('mode', n.attrs.mode as string)]);
+    }
+    case 'Concat':
+      return e.node(n.op, ins, [out], [int('axis', num(n, 'axis'))]);
+    case 'Gather':
+      return e.node(n.op, ins, [out], [int('axis', num(n, 'axis'))]);
+    case 'ScatterAdd': {
+      // data, indices [M, 1] int32, updates: ScatterND(reduction=add) wants int64 indices
+      const idx = e.fresh('idx');
+      e.node('Cast', [ins[1]!], [idx], [int('to', T.INT64)]);
+      return e.node('ScatterND', [x, idx, ins[2]!], [out], [str('reduction', 'add')]);
+    }
+    case 'RandomNormal':
+    case 'RandomUniform': {
+      const attrs = [ints('shape', arr(n, 'shape')), float('seed', num(n, 'seed')), int('dtype', T.FLOAT)];
+      if (n.op === 'RandomNormal') attrs.push(float('mean', num(n, 'mean')), float('scale', num(n, 'scale')));
+      else attrs.push(float('low', num(n, 'low')), float('high', num(n, 'high')));
+      return e.node(n.op, [], [out], attrs);
+    }
+    default:
+      throw new TraceError(`onnx serializer: no ONNX mapping for primitive '${n.op}'`);
+  }
+}
+
+/** Nodes and constants that the outputs depend on, in trace order. */
+function liveNodes(graph: Graph, outputs: readonly NamedOutput[]): Set<number> {
+  const live = new Set<number>();
+  const stack = outputs.map((o) => o.sym);
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (live.has(s.id)) continue;
+    live.add(s.id);
+    if (s.node) stack.push(...s.node.inputs);
+  }
+  return live;
+}
+
+/**
+ * ONNX bytes computing `outputs` from the graph inputs. Inputs the outputs do
+ * not need are still declared (callers feed a fixed set of names); `bake`
+ * turns listed inputs into initializers (ONNX export with weights inside).
+ */
+export function serializeGraph(
+  graph: Graph,
+  outputs: readonly NamedOutput[],
+  opts: { bake?: ReadonlyMap<string, HostData>; name?: string } = {},
+): Uint8Array {
+  const live = liveNodes(graph, outputs);
+  const names = new Map<number, string>();
+  for (const i of graph.inputs) names.set(i.sym.id, i.name);
+  const aliases: [string, string][] = [];
+  const taken = new Set(graph.inputs.map((i) => i.name));
+  for (const o of outputs) {
+    if (taken.has(o.name)) throw new TraceError(`output name '${o.name}' is already used by an input or another output`);
+    taken.add(o.name);
+    if (o.sym.node && !names.has(o.sym.id)) names.set(o.sym.id, o.name);
+    else aliases.push([names.get(o.sym.id) ?? `::v${o.sym.id}`, o.name]);
+  }
+  const e = new Emitter(names);
+  for (const c of graph.constants) {
+    if (!live.has(c.sym.id)) continue;
+    e.initializers.push({ name: e.name(c.sym), dataType: ELEM[c.sym.dtype], dims: [...c.sym.shape], rawData: rawBytes(c.data) });
+  }
+  for (const n of graph.nodes) if (live.has(n.output.id)) emitNode(e, n);
+  for (const [from, to] of aliases) e.node('Identity', [from], [to]);
+  const graphInputs: onnxProto.onnx.IValueInfoProto[] = [];
+  for (const i of graph.inputs) {
+    const baked = opts.bake?.get(i.name);
+    if (baked) {
+      e.initializers.push({ name: i.name, dataType: ELEM[i.sym.dtype], dims: [...i.sym.shape], rawData: rawBytes(baked) });
+    } else if (!opts.bake || live.has(i.sym.id)) {
+      graphInputs.push(valueInfo(i.name, i.sym));
+    }
+  }
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'tokenizer-zoo',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: opts.name ?? 'traced',
+      node: e.nodes,
+      initializer: e.initializers,
+      input: graphInputs,
+      output: outputs.map((o) => valueInfo(o.name, o.sym)),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}

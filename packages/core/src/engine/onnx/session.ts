@@ -1,0 +1,99 @@
+/**
+ * onnxruntime-node sessions and the HostTensor <-> ort.Tensor bridge. On the
+ * CPU the bridge wraps the host buffers (no copies): inputs view the typed
+ * arrays of HostTensors, outputs become HostTensors over ort's buffers.
+ */
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { HostTensor } from '../../tensor.js';
+
+export type OnnxDevice = 'cpu' | 'cuda';
+
+export class OnnxDeviceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OnnxDeviceError';
+  }
+}
+
+const CUDA_HINT =
+  "install onnxruntime-node's CUDA 12 binaries with `pnpm install:cuda` (runs its installer with " +
+  'ONNXRUNTIME_NODE_INSTALL=cuda12; needs CUDA 12 and cuDNN 9 on the library path), or use device "cpu"';
+
+export function checkDevice(device: OnnxDevice): void {
+  if (device !== 'cpu' && device !== 'cuda') {
+    throw new OnnxDeviceError(`onnx engine: unknown device '${String(device)}' (valid: 'cpu', 'cuda')`);
+  }
+}
+
+/**
+ * Starts the CUDA execution provider on a one-node model, because
+ * listSupportedBackends() lists 'cuda' even when its binaries were never
+ * downloaded; fails with install instructions.
+ */
+export async function probeCuda(probeModel: Uint8Array): Promise<void> {
+  try {
+    const s = await ort.InferenceSession.create(probeModel, { executionProviders: ['cuda'], logSeverityLevel: 4 });
+    await s.release();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new OnnxDeviceError(`onnx engine: the CUDA execution provider is not available (${msg}); ${CUDA_HINT}`);
+  }
+}
+
+export interface SessionOptions {
+  device: OnnxDevice;
+  /** Default os.cpus().length. */
+  threads?: number;
+}
+
+export async function createSession(model: Uint8Array, opts: SessionOptions): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(model, {
+      executionProviders: opts.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+      intraOpNumThreads: opts.threads ?? os.cpus().length,
+      graphOptimizationLevel: 'all',
+    });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (opts.device === 'cuda' && /cuda|provider|\.so/i.test(msg)) {
+      throw new OnnxDeviceError(`onnx engine: could not start the CUDA execution provider (${msg}); ${CUDA_HINT}`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Typed-array constructors of onnxruntime's JS realm. Under jest's VM modules
+ * the test realm's Float32Array differs from ort's and fails its instanceof
+ * checks, so buffers are re-viewed (never copied) with ort's constructors.
+ */
+const ORT_ARRAYS = {
+  float32: new ort.Tensor('float32', [0]).data.constructor as Float32ArrayConstructor,
+  int32: new ort.Tensor('int32', [0]).data.constructor as Int32ArrayConstructor,
+  bool: new ort.Tensor('bool', [0]).data.constructor as Uint8ArrayConstructor,
+};
+
+export function toOrt(t: HostTensor): ort.Tensor {
+  const C = ORT_ARRAYS[t.dtype];
+  const d = t.data;
+  const data = d instanceof C ? d : new C(d.buffer as ArrayBuffer, d.byteOffset, d.length);
+  return new ort.Tensor(t.dtype, data, t.shape);
+}
+
+export function fromOrt(t: ort.Tensor): HostTensor {
+  const dims = [...t.dims];
+  const d = t.data as Float32Array | Int32Array | Uint8Array;
+  switch (t.type) {
+    case 'float32':
+      return new HostTensor(dims, d instanceof Float32Array ? d : new Float32Array(d.buffer, d.byteOffset, d.length), 'float32');
+    case 'int32':
+      return new HostTensor(dims, d instanceof Int32Array ? d : new Int32Array(d.buffer, d.byteOffset, d.length), 'int32');
+    case 'bool':
+      return new HostTensor(dims, d instanceof Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.length), 'bool');
+    default:
+      throw new TypeError(`onnx engine: unexpected output dtype ${t.type}`);
+  }
+}
+
+export { ort };

@@ -1,0 +1,109 @@
+/**
+ * onnx engine API: device selection errors, per-shape compilation cache,
+ * and clear errors for misuse of the traced functions.
+ */
+import { benchConvLayer, createOnnxEngine, OnnxDeviceError } from '../src/engine/onnx/index.js';
+import type { Engine } from '../src/engine/engine.js';
+import type { Tensor } from '../src/ops.js';
+import { HostTensor } from '../src/tensor.js';
+import { rand } from './onnx-helpers.js';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await createOnnxEngine({ threads: 1 });
+});
+afterAll(async () => {
+  await engine.dispose();
+});
+
+test('reports its name and device; unknown devices are rejected with the valid list', async () => {
+  expect(engine.name).toBe('onnx');
+  expect(engine.device).toBe('cpu');
+  await expect(createOnnxEngine({ device: 'tpu' as 'cpu' })).rejects.toThrow(/valid: 'cpu', 'cuda'/);
+});
+
+test("device 'cuda' either works or says how to install the CUDA binaries", async () => {
+  let e: Engine | undefined;
+  try {
+    e = await createOnnxEngine({ device: 'cuda' });
+  } catch (err) {
+    expect(err).toBeInstanceOf(OnnxDeviceError);
+    expect(String(err)).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    return;
+  }
+  expect(e.device).toBe('cuda');
+  await e.dispose();
+});
+
+test('compiles once per input signature and reruns with new shapes', async () => {
+  let traces = 0;
+  const f = engine.compile<{ x: HostTensor }, { y: Tensor }>((o, { x }) => {
+    traces++;
+    return { y: o.sum(x, -1) };
+  });
+  expect(Array.from((await f.run({ x: HostTensor.from([1, 2, 3], [1, 3]) })).y.data)).toEqual([6]);
+  expect(Array.from((await f.run({ x: HostTensor.from([4, 5, 6], [1, 3]) })).y.data)).toEqual([15]);
+  expect(traces).toBe(1);
+  expect(Array.from((await f.run({ x: HostTensor.from([1, 2, 3, 4], [2, 2]) })).y.data)).toEqual([3, 7]);
+  expect(traces).toBe(2);
+});
+
+test('outputs may alias inputs or each other', async () => {
+  const f = engine.compile<{ x: HostTensor }, Record<string, Tensor>>((o, { x }) => {
+    const y = o.neg(x);
+    return { x, y, y2: y };
+  });
+  const r = await f.run({ x: HostTensor.from([1, -2], [2]) });
+  expect(Array.from(r.x!.data)).toEqual([1, -2]);
+  expect(Array.from(r.y2!.data)).toEqual([-1, 2]);
+});
+
+test('misuse gives clear errors', async () => {
+  const noLoss = engine.valueAndGrad<{ x: HostTensor }, { loss: Tensor }>(
+    (o, { x }) => ({ notLoss: o.sum(x) }) as unknown as { loss: Tensor },
+    { inputs: ['x'] },
+  );
+  await expect(noLoss.run({ x: rand([2], 1) })).rejects.toThrow(/must return a 'loss' output/);
+  const vector = engine.valueAndGrad<{ x: HostTensor }, { loss: Tensor }>((o, { x }) => ({ loss: o.mul(x, 2) }), { inputs: ['x'] });
+  await expect(vector.run({ x: rand([2], 1) })).rejects.toThrow(/loss must be a scalar/);
+  const intInput = engine.valueAndGrad<{ i: HostTensor }, { loss: Tensor }>((o, { i }) => ({ loss: o.sum(o.cast(i, 'float32')) }), { inputs: ['i'] });
+  await expect(intInput.run({ i: HostTensor.int([1], [1]) })).rejects.toThrow(/int32; gradients need float32/);
+  const notTensor = engine.compile<{ x: HostTensor }, { y: Tensor }>(() => ({ y: 3 as unknown as Tensor }));
+  await expect(notTensor.run({ x: rand([1], 1) })).rejects.toThrow(/output 'y' is not a tensor/);
+});
+
+test('benchConvLayer runs the forward and train-step workloads (tiny shapes)', async () => {
+  const t = await benchConvLayer(engine, { input: [1, 2, 3, 4, 4], cout: 2, kernel: 3, warmup: 1, repeats: 1 });
+  expect(Number.isFinite(t.forwardMs) && t.forwardMs > 0).toBe(true);
+  expect(Number.isFinite(t.trainStepMs) && t.trainStepMs > 0).toBe(true);
+});
+
+describe('onnx engine variable naming', () => {
+  it('keeps same-keyed variables of separate modules apart', async () => {
+    const { createOnnxEngine, HostTensor, Variable } = await import('../src/index.js');
+    const engine = await createOnnxEngine();
+    // Two roots built separately both call their weight 'conv.weight'.
+    const a = new Variable(HostTensor.from([2], [1]), true, 'conv.weight');
+    const b = new Variable(HostTensor.from([3], [1]), true, 'conv.weight');
+    const f = engine.valueAndGrad(
+      (ops, { x }) => ({ loss: ops.sum(ops.mul(ops.mul(x!, ops.variable(a)), ops.square(ops.variable(b)))) }),
+      { variables: [a, b] },
+    );
+    const out = await f.run({ x: HostTensor.from([1], [1]) });
+    expect(out.loss.item()).toBeCloseTo(18);
+    expect(f.gradKeys).toEqual(['grad:conv.weight', 'grad:conv.weight#2']);
+    const g = out as unknown as Record<string, InstanceType<typeof HostTensor>>;
+    expect(g['grad:conv.weight']!.item()).toBeCloseTo(9); // d/da = b^2
+    expect(g['grad:conv.weight#2']!.item()).toBeCloseTo(12); // d/db = 2ab
+    const step = engine.compileTrainStep(
+      (ops, { x }) => ({ loss: ops.sum(ops.mul(x!, ops.add(ops.variable(a), ops.variable(b)))) }),
+      [a, b],
+      { kind: 'adam', lr: 0.1 },
+    );
+    await step.run({ x: HostTensor.from([1], [1]) });
+    await engine.sync();
+    expect(a.value.item()).toBeCloseTo(1.9, 5);
+    expect(b.value.item()).toBeCloseTo(2.9, 5);
+    await engine.dispose();
+  });
+});
