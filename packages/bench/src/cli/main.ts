@@ -9,7 +9,11 @@ import { processIo, type CliIo } from './io.js';
 import { envCommand } from './env.js';
 import { registryCommand } from './registry-list.js';
 import { benchEngineCommand } from './bench-engine.js';
+import { tokenizersCommand } from './bench-tokenizers.js';
+import { mergeCommand } from './merge.js';
+import { exportCommand } from './export.js';
 import { benchDataCommand } from './bench-data.js';
+import { benchEncodersCommand, benchQuantizersCommand } from './bench-models.js';
 
 /** A usage mistake (unknown command or option, bad choice): reported without a stack. */
 export class CliUsageError extends Error {
@@ -22,7 +26,7 @@ export class CliUsageError extends Error {
 export type CommandInstaller = (y: Argv, io: CliIo) => Argv;
 
 /** Every subcommand; later commands (bench, export, merge) join this list. */
-export const COMMANDS: readonly CommandInstaller[] = [envCommand, registryCommand, benchEngineCommand, benchDataCommand];
+export const COMMANDS: readonly CommandInstaller[] = [envCommand, registryCommand, benchEngineCommand, benchDataCommand, benchEncodersCommand, benchQuantizersCommand, tokenizersCommand, mergeCommand, exportCommand];
 
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let failure: string | undefined;

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { HostTensor } from '../../tensor.js';
+import { CUDA_INSTALL_HINT, onnxRuntimeInfo } from '../probe.js';
 
 export type OnnxDevice = 'cpu' | 'cuda';
 
@@ -16,9 +17,7 @@ export class OnnxDeviceError extends Error {
   }
 }
 
-const CUDA_HINT =
-  "install onnxruntime-node's CUDA 12 binaries with `pnpm install:cuda` (runs its installer with " +
-  'ONNXRUNTIME_NODE_INSTALL=cuda12; needs CUDA 12 and cuDNN 9 on the library path), or use device "cpu"';
+const CUDA_HINT = CUDA_INSTALL_HINT;
 
 export function checkDevice(device: OnnxDevice): void {
   if (device !== 'cpu' && device !== 'cuda') {
@@ -32,6 +31,10 @@ export function checkDevice(device: OnnxDevice): void {
  * downloaded; fails with install instructions.
  */
 export async function probeCuda(probeModel: Uint8Array): Promise<void> {
+  // Without the provider library on disk, say so before onnxruntime logs a native error.
+  if (!onnxRuntimeInfo().executionProviders.includes('cuda')) {
+    throw new OnnxDeviceError(`onnx engine: the CUDA execution provider is not installed; ${CUDA_HINT}`);
+  }
   try {
     const s = await ort.InferenceSession.create(probeModel, { executionProviders: ['cuda'], logSeverityLevel: 4 });
     await s.release();
