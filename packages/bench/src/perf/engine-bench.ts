@@ -10,6 +10,8 @@ import {
   Rng,
   Variable,
   sizeOf,
+  silu,
+  upsampleNearest,
   type Engine,
   type Ops,
   type Tensor,
@@ -81,11 +83,6 @@ export function autoencoder3d(): Workload {
   ];
   const ws = layers.map(([ci, co], i) => convParam(rng, [co, ci, 3, 3, 3], `conv${i}.weight`));
   const bs = layers.map(([, co], i) => new Variable(HostTensor.zeros([co]), true, `conv${i}.bias`));
-  const up = (ops: Ops, x: Tensor) => {
-    const [n, c, t, h, w] = x.shape as [number, number, number, number, number];
-    const y = ops.reshape(x, [n, c, t, 1, h, 1, w, 1]);
-    return ops.reshape(ops.broadcastTo(y, [n, c, t, 2, h, 2, w, 2]), [n, c, 2 * t, 2 * h, 2 * w]);
-  };
   const x0: Shape = [1, 3, 8, 32, 32];
   const flops =
     2 * (32 * 4 * 16 * 16) * 3 * 27 + // 3->32 stride 2
@@ -101,11 +98,10 @@ export function autoencoder3d(): Workload {
     loss: (ops, { x }) => {
       const conv = (h: Tensor, i: number, stride: number) =>
         ops.conv(h, ops.variable(ws[i]!), ops.variable(bs[i]!), { stride, padding: 1 });
-      const silu = (h: Tensor) => ops.mul(h, ops.sigmoid(h));
-      let h = silu(conv(x!, 0, 2));
-      h = silu(conv(h, 1, 2));
-      h = silu(conv(up(ops, h), 2, 1));
-      const y = conv(up(ops, h), 3, 1);
+      let h = silu(ops, conv(x!, 0, 2));
+      h = silu(ops, conv(h, 1, 2));
+      h = silu(ops, conv(upsampleNearest(ops, h, 2), 2, 1));
+      const y = conv(upsampleNearest(ops, h, 2), 3, 1);
       return ops.mean(ops.square(ops.sub(y, x!)));
     },
   };
