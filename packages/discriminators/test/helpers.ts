@@ -1,37 +1,15 @@
 /** Test helpers: engines by name, fixture loading, comparisons. */
-import { readFileSync } from 'node:fs';
-import { HostTensor, createOnnxEngine, createTfjsEngine, type Engine } from '@zoo/core';
+import type { Engine } from '@zoo/core';
+import { TEST_ENGINES, createTestEngine, readJsonFile, type JsonTensor, type TestEngineName } from '@zoo/core/testing';
 
-export type EngineName = 'tfjs' | 'onnx';
-export const ENGINES: readonly EngineName[] = ['tfjs', 'onnx'];
+export type { JsonTensor };
+export type EngineName = TestEngineName;
+export const ENGINES: readonly EngineName[] = TEST_ENGINES;
 
-/** tfjs on wasm (the fast pure-JS backend); onnx on CPU. */
-export function makeEngine(name: EngineName): Promise<Engine> {
-  return name === 'tfjs' ? createTfjsEngine({ backend: 'wasm' }) : createOnnxEngine({ device: 'cpu' });
-}
+/** tfjs on wasm (the fast pure-JS backend); onnx on CPU. Callers dispose it. */
+export const makeEngine = (name: EngineName): Promise<Engine> => createTestEngine(name, { tfjsBackend: 'wasm' });
 
-export interface JsonTensor {
-  shape: number[];
-  dtype: string;
-  data: number[];
-}
+export const loadFixture = <T>(name: string): T => readJsonFile<T>(new URL(`./fixtures/${name}`, import.meta.url));
 
-export function loadFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
-}
-
-export function host(t: JsonTensor): HostTensor<'float32'> {
-  return new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
-}
-
-/** Max |a − b| after checking shapes agree. */
-export function maxAbsDiff(a: HostTensor, b: HostTensor | JsonTensor): number {
-  expect(a.shape).toEqual(b.shape);
-  let m = 0;
-  for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i]! - b.data[i]!));
-  return m;
-}
-
-export function expectClose(a: HostTensor, b: HostTensor | JsonTensor, tol: number): void {
-  expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(tol);
-}
+/** Fixture tensors as float32, and max-abs-difference checks that name the worst element. */
+export { floatTensor as host, assertClose as expectClose } from '@zoo/core/testing';

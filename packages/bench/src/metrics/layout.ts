@@ -43,3 +43,29 @@ export interface ReconstructionMetric {
   result(): MetricValue | Promise<MetricValue>;
   reset(): void;
 }
+
+/**
+ * A metric reported as the mean over videos of a per-video score (the
+ * papers' protocol for PSNR and SSIM), accumulated across updates.
+ */
+export abstract class PerVideoMeanMetric implements ReconstructionMetric {
+  abstract readonly name: string;
+  readonly higherIsBetter: boolean = true;
+  private sum = 0;
+  private count = 0;
+  protected abstract perVideo(reference: HostTensor, reconstruction: HostTensor): number[];
+  update(reference: HostTensor, reconstruction: HostTensor): void {
+    for (const v of this.perVideo(reference, reconstruction)) {
+      this.sum += v;
+      this.count++;
+    }
+  }
+  result(): MetricValue {
+    if (this.count === 0) return { available: false, reason: 'no videos were measured' };
+    return { available: true, value: this.sum / this.count };
+  }
+  reset(): void {
+    this.sum = 0;
+    this.count = 0;
+  }
+}

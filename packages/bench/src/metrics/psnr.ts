@@ -7,7 +7,7 @@
  * give +Infinity.
  */
 import type { HostTensor } from '@zoo/core';
-import { pairLayout, type MetricValue, type ReconstructionMetric } from './layout.js';
+import { pairLayout, PerVideoMeanMetric } from './layout.js';
 
 export interface PsnrOptions {
   /** Maximum minus minimum possible pixel value (default 1, for [0, 1] pixels). */
@@ -40,24 +40,12 @@ export function psnr(reference: HostTensor, reconstruction: HostTensor, opts: Ps
 }
 
 /** Streaming PSNR over a dataset: mean of per-video PSNR across every update. */
-export class PsnrMetric implements ReconstructionMetric {
+export class PsnrMetric extends PerVideoMeanMetric {
   readonly name = 'psnr';
-  readonly higherIsBetter = true;
-  private sum = 0;
-  private count = 0;
-  constructor(private readonly opts: PsnrOptions = {}) {}
-  update(reference: HostTensor, reconstruction: HostTensor): void {
-    for (const p of psnrPerVideo(reference, reconstruction, this.opts)) {
-      this.sum += p;
-      this.count++;
-    }
+  constructor(private readonly opts: PsnrOptions = {}) {
+    super();
   }
-  result(): MetricValue {
-    if (this.count === 0) return { available: false, reason: 'no videos were measured' };
-    return { available: true, value: this.sum / this.count };
-  }
-  reset(): void {
-    this.sum = 0;
-    this.count = 0;
+  protected perVideo(reference: HostTensor, reconstruction: HostTensor): number[] {
+    return psnrPerVideo(reference, reconstruction, this.opts);
   }
 }

@@ -15,7 +15,7 @@
  * data_range=1)` to float64 rounding.
  */
 import { ShapeError, type HostTensor } from '@zoo/core';
-import { pairLayout, type MetricValue, type ReconstructionMetric } from './layout.js';
+import { pairLayout, PerVideoMeanMetric } from './layout.js';
 
 export type SsimMode = 'wang' | 'skimage';
 
@@ -131,24 +131,12 @@ export function ssim(reference: HostTensor, reconstruction: HostTensor, opts: Ss
 }
 
 /** Streaming SSIM over a dataset: mean of per-video SSIM across every update. */
-export class SsimMetric implements ReconstructionMetric {
+export class SsimMetric extends PerVideoMeanMetric {
   readonly name = 'ssim';
-  readonly higherIsBetter = true;
-  private sum = 0;
-  private count = 0;
-  constructor(private readonly opts: SsimOptions = {}) {}
-  update(reference: HostTensor, reconstruction: HostTensor): void {
-    for (const s of ssimPerVideo(reference, reconstruction, this.opts)) {
-      this.sum += s;
-      this.count++;
-    }
+  constructor(private readonly opts: SsimOptions = {}) {
+    super();
   }
-  result(): MetricValue {
-    if (this.count === 0) return { available: false, reason: 'no videos were measured' };
-    return { available: true, value: this.sum / this.count };
-  }
-  reset(): void {
-    this.sum = 0;
-    this.count = 0;
+  protected perVideo(reference: HostTensor, reconstruction: HostTensor): number[] {
+    return ssimPerVideo(reference, reconstruction, this.opts);
   }
 }

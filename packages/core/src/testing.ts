@@ -1,0 +1,109 @@
+/**
+ * Test support shared by every package's suite (`@zoo/core/testing`):
+ * engines by name, seeded inputs, comparisons, and the parity-fixture tensor
+ * format. Not part of the model API.
+ */
+import { readFileSync } from 'node:fs';
+import type { Engine } from './engine/engine.js';
+import { createOnnxEngine } from './engine/onnx/index.js';
+import { createTfjsEngine, type TfjsBackendName } from './engine/tfjs/index.js';
+import { HostTensor, sizeOf, type Shape } from './tensor.js';
+import type { Rng } from './util/rng.js';
+
+export type TestEngineName = 'tfjs' | 'onnx';
+
+/** Engines parity tests run on; `ZOO_TEST_ENGINES=tfjs` (comma-separated) narrows the list. */
+export const TEST_ENGINES: readonly TestEngineName[] =
+  (process.env['ZOO_TEST_ENGINES']?.split(',').filter(Boolean) as TestEngineName[] | undefined) ?? ['tfjs', 'onnx'];
+
+export interface TestEngineOptions {
+  /** tfjs backend (default: the engine's own choice, wasm here). cpu sums in a torch-like order. */
+  tfjsBackend?: TfjsBackendName;
+  /** onnx intra-op threads (default: the engine's, one per core). */
+  onnxThreads?: number;
+}
+
+/** A new engine owned by the caller (dispose it). */
+export function createTestEngine(name: TestEngineName, opts: TestEngineOptions = {}): Promise<Engine> {
+  if (name === 'tfjs') return createTfjsEngine(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {});
+  return createOnnxEngine({ device: 'cpu', ...(opts.onnxThreads ? { threads: opts.onnxThreads } : {}) });
+}
+
+const engines = new Map<string, Promise<Engine>>();
+
+/** One shared engine per name and options per test file (jest isolates modules per file); see disposeTestEngines. */
+export function testEngine(name: TestEngineName, opts: TestEngineOptions = {}): Promise<Engine> {
+  const key = `${name}|${opts.tfjsBackend ?? ''}|${opts.onnxThreads ?? ''}`;
+  let e = engines.get(key);
+  if (!e) {
+    e = createTestEngine(name, opts);
+    engines.set(key, e);
+  }
+  return e;
+}
+
+export async function disposeTestEngines(): Promise<void> {
+  for (const e of engines.values()) await (await e).dispose();
+  engines.clear();
+}
+
+export function randn(rng: Rng, shape: Shape, std = 1): HostTensor<'float32'> {
+  return new HostTensor(shape, rng.fillNormal(new Float32Array(sizeOf(shape)), 0, std), 'float32');
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`maxAbsDiff: length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+}
+
+/** A tensor as stored in the parity fixtures (flat row-major data). */
+export interface JsonTensor {
+  shape: number[];
+  dtype: 'float32' | 'int64' | 'int32' | 'bool' | string;
+  data: number[];
+}
+
+/** float32 stays float32, bool becomes a 0/1 bool tensor, int64/int32 become int32. */
+export function fromJsonTensor(t: JsonTensor): HostTensor {
+  if (t.dtype === 'float32') return new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
+  if (t.dtype === 'bool') return new HostTensor(t.shape, Uint8Array.from(t.data), 'bool');
+  return new HostTensor(t.shape, Int32Array.from(t.data), 'int32');
+}
+
+export function readJsonFile<T>(path: string | URL): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** A fixture tensor as float32, whatever its stored dtype. */
+export function floatTensor(t: JsonTensor): HostTensor<'float32'> {
+  return new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
+}
+
+/** Throws, naming the worst element, unless shapes agree and max |got − want| <= tol. */
+export function assertClose(
+  got: { shape: readonly number[]; data: ArrayLike<number> },
+  want: { shape: readonly number[]; data: ArrayLike<number> },
+  tol: number,
+  what = 'tensor',
+): void {
+  if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
+    throw new Error(`${what}: shape [${got.shape.join(', ')}] != expected [${want.shape.join(', ')}]`);
+  }
+  let worst = 0;
+  let at = 0;
+  for (let i = 0; i < want.data.length; i++) {
+    const d = Math.abs(got.data[i]! - want.data[i]!);
+    if (!(d <= worst)) [worst, at] = [d, i];
+  }
+  if (!(worst <= tol)) {
+    throw new Error(`${what}: max |diff| ${worst} > ${tol} at flat index ${at} (got ${got.data[at]}, want ${want.data[at]})`);
+  }
+}
