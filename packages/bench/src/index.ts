@@ -9,3 +9,6 @@ export * from './util/index.js';
 export * from './perf/engine-bench.js';
 export { runCli, COMMANDS, CliUsageError, type CommandInstaller } from './cli/main.js';
 export type { CliIo } from './cli/io.js';
+export * from './tokenizer/index.js';
+export * from './train/index.js';
+export * from './run/index.js';

@@ -1,0 +1,40 @@
+/**
+ * Comparing two quantizers on the synthetic data: the same encoder/decoder
+ * (the vqgan preset), only the bottleneck differs, trained and scored under
+ * one protocol. Writes leaderboard.json/.md and index.html to `out`.
+ *
+ *   pnpm tsx examples/compare-quantizers.ts [out] [steps]
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readLeaderboard, type LeaderboardRow } from '@zoo/bench';
+import { zoo } from './cli-io.js';
+
+export interface CompareOptions {
+  out?: string;
+  quantizers?: readonly string[];
+  steps?: number;
+  frames?: number;
+  resolution?: number;
+  evalClips?: number;
+  batch?: number;
+}
+
+export async function main(o: CompareOptions = {}): Promise<LeaderboardRow[]> {
+  const out = o.out ?? 'compare-out';
+  await zoo([
+    'tokenizers', '--dataset', 'synthetic', '--tokenizers', 'vqgan',
+    '--quantizers', (o.quantizers ?? ['lfq', 'fsq']).join(','),
+    '--steps', String(o.steps ?? 200), '--frames', String(o.frames ?? 8), '--resolution', String(o.resolution ?? 16),
+    '--eval-clips', String(o.evalClips ?? 16), '--batch', String(o.batch ?? 4), '--out', out,
+  ]);
+  const rows = await readLeaderboard(join(out, 'leaderboard.json'));
+  for (const r of rows) {
+    console.log(`${r.tokenizer.padEnd(16)} PSNR ${r.metrics['psnr']?.toFixed(2)} dB  usage ${r.metrics['codebookUsage']?.toFixed(2) ?? 'n/a'}  perplexity ${r.metrics['perplexity']?.toFixed(1) ?? 'n/a'}`);
+  }
+  return rows;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main({ out: process.argv[2] ?? 'compare-out', steps: Number(process.argv[3] ?? 200) });
+}

@@ -1,0 +1,43 @@
+/**
+ * Evaluating an external ONNX tokenizer (exported from PyTorch, or by
+ * `zoo export`) under the zoo's protocol, next to the mean-frame baseline.
+ * The graphs must follow the contract of `zoo export --help`:
+ * encode.onnx: float32 [B, 3, T, H, W] in [-1, 1] -> int indices [B, ...];
+ * decode.onnx: those indices -> float32 [B, 3, T, H, W] in [-1, 1];
+ * optional tokenizer.json beside them: { name, codebookSize, levels, batch }.
+ *
+ *   pnpm tsx examples/evaluate-onnx-tokenizer.ts encode.onnx decode.onnx [out]
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readLeaderboard, type LeaderboardRow } from '@zoo/bench';
+import { zoo } from './cli-io.js';
+
+export interface EvaluateOnnxOptions {
+  encode: string;
+  decode: string;
+  out?: string;
+  frames?: number;
+  resolution?: number;
+  evalClips?: number;
+  batch?: number;
+  dataset?: string;
+  dataDir?: string;
+}
+
+export async function main(o: EvaluateOnnxOptions): Promise<LeaderboardRow[]> {
+  const out = o.out ?? 'onnx-eval-out';
+  await zoo([
+    'tokenizers', '--tokenizers', `onnx:${o.encode},${o.decode}`, '--dataset', o.dataset ?? 'synthetic',
+    ...(o.dataDir ? ['--data-dir', o.dataDir] : []),
+    '--frames', String(o.frames ?? 9), '--resolution', String(o.resolution ?? 16), '--eval-clips', String(o.evalClips ?? 8),
+    '--batch', String(o.batch ?? 4), '--out', out,
+  ]);
+  return readLeaderboard(join(out, 'leaderboard.json'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [encode, decode, out] = process.argv.slice(2);
+  if (!encode || !decode) throw new Error('usage: evaluate-onnx-tokenizer.ts ENCODE.onnx DECODE.onnx [out]');
+  await main({ encode, decode, ...(out ? { out } : {}) });
+}

@@ -1,0 +1,43 @@
+/**
+ * Training one tokenizer from a JSON config and exporting it to ONNX. The
+ * config names registry components (encoder, quantizer, decoder, optional
+ * discriminator) and the loss recipe; see configs/tiny-causal-lfq.json.
+ * The export (encode.onnx, decode.onnx, tokenizer.json) follows the contract
+ * in `zoo export --help` and can be benchmarked with
+ * `--tokenizers onnx:encode.onnx,decode.onnx` (evaluate-onnx-tokenizer.ts).
+ *
+ *   pnpm tsx examples/train-from-config.ts [config.json] [out] [steps]
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { zoo } from './cli-io.js';
+
+export interface TrainFromConfigOptions {
+  config?: string;
+  out?: string;
+  steps?: number;
+  frames?: number;
+  resolution?: number;
+  evalClips?: number;
+  batch?: number;
+}
+
+export const DEFAULT_CONFIG = join(dirname(fileURLToPath(import.meta.url)), 'configs', 'tiny-causal-lfq.json');
+
+export async function main(o: TrainFromConfigOptions = {}): Promise<{ encode: string; decode: string; out: string }> {
+  const config = o.config ?? DEFAULT_CONFIG;
+  const out = o.out ?? 'config-out';
+  const name = (JSON.parse(readFileSync(config, 'utf8')) as { name: string }).name;
+  await zoo([
+    'tokenizers', '--config', config, '--steps', String(o.steps ?? 200), '--frames', String(o.frames ?? 9),
+    '--resolution', String(o.resolution ?? 16), '--eval-clips', String(o.evalClips ?? 8), '--batch', String(o.batch ?? 4), '--out', out,
+  ]);
+  const exportDir = join(out, 'export');
+  await zoo(['export', '--checkpoint', join(out, 'checkpoints', name), '--out', exportDir]);
+  return { encode: join(exportDir, 'encode.onnx'), decode: join(exportDir, 'decode.onnx'), out };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main({ config: process.argv[2] ?? DEFAULT_CONFIG, out: process.argv[3] ?? 'config-out', steps: Number(process.argv[4] ?? 200) });
+}

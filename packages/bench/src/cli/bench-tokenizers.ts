@@ -1,0 +1,114 @@
+/**
+ * `zoo tokenizers` (`pnpm bench tokenizers`): train and evaluate tokenizers
+ * under one protocol and write leaderboard.json / leaderboard.md /
+ * index.html into --out. With no options it compares vq, cosine-vq, lfq and
+ * fsq on the vqgan preset's encoder over synthetic clips, in minutes on 2 cores.
+ */
+import type { Argv } from 'yargs';
+import { join } from 'node:path';
+import { presetNames } from '../tokenizer/presets.js';
+import { QUANTIZER_NAMES } from '../tokenizer/quantizer-config.js';
+import { DATASET_NAMES } from '../run/datasets.js';
+import { runOptionsSchema, type RunOptionsInput } from '../run/options.js';
+import { runTokenizers, type RunHooks } from '../run/run-tokenizers.js';
+import { LEADERBOARD_JSON, LEADERBOARD_MD, REPORT_HTML } from '../report/leaderboard-file.js';
+import { formatTable, type CliIo } from './io.js';
+
+const D = runOptionsSchema.parse({});
+const list = (s: string | undefined): string[] | undefined =>
+  s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** `--tokenizers a,onnx:enc.onnx,dec.onnx,b`: the comma inside an onnx: pair does not split it. */
+export function splitTokenizers(s: string): string[] {
+  const out: string[] = [];
+  for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const last = out.at(-1);
+    if (last?.startsWith('onnx:') && !last.includes(',')) out[out.length - 1] = `${last},${part}`;
+    else out.push(part);
+  }
+  return out;
+}
+
+/** Hooks for in-process callers (tests inject aborts and a quiet progress stream). */
+export const tokenizersCommandHooks: { current: RunHooks } = { current: {} };
+
+export function tokenizersCommand(y: Argv, io: CliIo): Argv {
+  return y.command(
+    'tokenizers',
+    'Train and evaluate tokenizers under one protocol; write leaderboard.json, leaderboard.md and index.html',
+    (b) =>
+      b
+        .option('dataset', { choices: DATASET_NAMES, default: D.dataset, describe: 'clips to train and evaluate on' })
+        .option('data-dir', { type: 'string', describe: 'dataset root (ucf101: folder with UCF-101/ and ucfTrainTestlist/; videos/images: the folder)' })
+        .option('tokenizers', { type: 'string', default: D.tokenizers.join(','), describe: `comma-separated presets (${presetNames().join(', ')}) or onnx:ENCODE.onnx,DECODE.onnx` })
+        .option('config', { type: 'string', describe: 'JSON tokenizer spec file (one spec or an array), instead of presets' })
+        .option('quantizers', { type: 'string', describe: `comma-separated quantizers swapped into each tokenizer (${QUANTIZER_NAMES.join(', ')}); default vq,cosine-vq,lfq,fsq for a single preset` })
+        .option('codebook-size', { type: 'number', default: D.codebookSize, describe: 'codes per codebook' })
+        .option('steps', { type: 'number', default: D.steps, describe: 'training steps per tokenizer' })
+        .option('batch', { type: 'number', default: D.batch, describe: 'clips per batch' })
+        .option('frames', { type: 'number', default: D.frames, describe: 'frames per clip' })
+        .option('resolution', { type: 'number', default: D.resolution, describe: 'frame side in pixels' })
+        .option('lr', { type: 'number', default: D.lr, describe: 'peak learning rate (warmup + cosine)' })
+        .option('engine', { choices: ['onnx', 'tfjs'] as const, default: D.engine, describe: 'onnx: compiled graphs on onnxruntime (fast); tfjs: eager' })
+        .option('device', { choices: ['cpu', 'cuda'] as const, default: D.device })
+        .option('eval-clips', { type: 'number', default: D.evalClips, describe: 'eval clips every tokenizer is scored on' })
+        .option('out', { type: 'string', default: D.out, describe: 'output directory' })
+        .option('shard', { type: 'string', default: D.shard, describe: 'i/n: run every n-th tokenizer starting at i (combine with zoo merge)' })
+        .option('seed', { type: 'number', default: D.seed })
+        .option('resume', { type: 'boolean', default: false, describe: 'skip finished tokenizers, continue the others from their checkpoints' })
+        .option('checkpoint-every', { type: 'number', default: D.checkpointEvery, describe: 'steps between checkpoints (0: only at the end)' })
+        .option('eval-every', { type: 'number', default: D.evalEvery, describe: 'steps between PSNR evaluations for the curves (0: only at the end)' })
+        .option('disc-start', { type: 'number', describe: 'step at which the GAN losses start (default 3/4 of --steps)' })
+        .option('fvd-model', { type: 'string', describe: 'I3D ONNX feature network for FVD (unavailable without it)' })
+        .option('cache-dir', { type: 'string', describe: 'decode cache for video datasets' })
+        .example('$0 tokenizers', 'the default: 4 quantizers on synthetic clips, minutes on a laptop CPU')
+        .example('$0 tokenizers --dataset ucf101 --data-dir data/ucf101 --tokenizers magvit2 --quantizers lfq,fsq', 'UCF-101')
+        .example('$0 tokenizers --tokenizers onnx:out/export/encode.onnx,out/export/decode.onnx', 'an exported or external tokenizer'),
+    async (args) => {
+      const input: RunOptionsInput = {
+        dataset: args.dataset,
+        dataDir: args['data-dir'],
+        tokenizers: splitTokenizers(args.tokenizers),
+        config: args.config,
+        quantizers: list(args.quantizers),
+        codebookSize: args['codebook-size'],
+        steps: args.steps,
+        batch: args.batch,
+        frames: args.frames,
+        resolution: args.resolution,
+        lr: args.lr,
+        engine: args.engine,
+        device: args.device,
+        evalClips: args['eval-clips'],
+        out: args.out,
+        shard: args.shard,
+        seed: args.seed,
+        resume: args.resume,
+        checkpointEvery: args['checkpoint-every'],
+        evalEvery: args['eval-every'],
+        discStart: args['disc-start'],
+        fvdModel: args['fvd-model'],
+        cacheDir: args['cache-dir'],
+      };
+      const hooks = tokenizersCommandHooks.current;
+      const summary = await runTokenizers(input, { log: (l) => io.err(l), ...hooks });
+      const fmt = (v: number | null | undefined, d: number): string => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+      io.out(
+        formatTable(
+          ['tokenizer', 'PSNR', 'SSIM', 'usage', 'perplexity', 'tokens/clip', 'steps', 'wall s'],
+          summary.rows.map((r) => [
+            r.tokenizer,
+            fmt(r.metrics['psnr'], 2),
+            fmt(r.metrics['ssim'], 4),
+            fmt(r.metrics['codebookUsage'], 3),
+            fmt(r.metrics['perplexity'], 1),
+            String(r.tokensPerClip),
+            String(r.steps),
+            r.wallTimeSec.toFixed(0),
+          ]),
+        ),
+      );
+      io.out(`wrote ${[LEADERBOARD_JSON, LEADERBOARD_MD, REPORT_HTML].map((f) => join(summary.outDir, f)).join(', ')}`);
+    },
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * The list of things a run trains and evaluates, from the options: presets
+ * (each crossed with `--quantizers`), JSON specs (`--config`), or external
+ * ONNX tokenizers (`onnx:encode.onnx,decode.onnx`).
+ */
+import { basename, dirname, resolve } from 'node:path';
+import { presetSpec } from '../tokenizer/presets.js';
+import { loadTokenizerSpecs, TokenizerSpecError, type TokenizerSpec } from '../tokenizer/spec.js';
+import { withQuantizer } from '../tokenizer/presets.js';
+import { trainConfigSchema, type TrainConfig } from '../train/config.js';
+import { DEFAULT_QUANTIZERS, type RunOptions } from './options.js';
+
+export type RunEntry =
+  | { kind: 'spec'; name: string; spec: TokenizerSpec; train: TrainConfig }
+  | { kind: 'onnx'; name: string; paths: { encode: string; decode: string } };
+
+export const ONNX_PREFIX = 'onnx:';
+
+/** `onnx:enc.onnx,dec.onnx` -> absolute paths. */
+export function parseOnnxTokenizer(arg: string): { encode: string; decode: string } {
+  const parts = arg.slice(ONNX_PREFIX.length).split(',');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw new TokenizerSpecError(`'${arg}': external tokenizers are given as onnx:ENCODE.onnx,DECODE.onnx`);
+  }
+  return { encode: resolve(parts[0]), decode: resolve(parts[1]) };
+}
+
+export function resolveEntries(o: RunOptions, clipShape: readonly number[]): RunEntry[] {
+  const frames = clipShape[0]!;
+  const resolution = clipShape[1]!;
+  const train = trainConfigSchema.parse({ steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery });
+  const discStart = o.discStart ?? Math.floor(o.steps * 0.75);
+  const specs: TokenizerSpec[] = [];
+  const entries: RunEntry[] = [];
+  if (o.config) {
+    for (const s of loadTokenizerSpecs(o.config)) {
+      if (o.quantizers) specs.push(...o.quantizers.map((q) => withQuantizer(s, q, o.codebookSize, o.seed)));
+      else specs.push(s);
+    }
+  } else {
+    const presets = o.tokenizers.filter((t) => !t.startsWith(ONNX_PREFIX));
+    const quantizers: (string | undefined)[] = o.quantizers ?? (presets.length === 1 && presets.length === o.tokenizers.length ? [...DEFAULT_QUANTIZERS] : [undefined]);
+    for (const t of o.tokenizers) {
+      if (t.startsWith(ONNX_PREFIX)) {
+        const paths = parseOnnxTokenizer(t);
+        entries.push({ kind: 'onnx', name: `onnx:${basename(dirname(paths.encode))}`, paths });
+        continue;
+      }
+      for (const q of quantizers) {
+        const spec = presetSpec(t, { frames, resolution, codebookSize: o.codebookSize, seed: o.seed, ...(q ? { quantizer: q } : {}) });
+        specs.push({ ...spec, losses: { ...spec.losses, discStart } });
+      }
+    }
+  }
+  for (const s of specs) {
+    const spec = o.config && o.discStart !== undefined ? { ...s, losses: { ...s.losses, discStart: o.discStart } } : s;
+    entries.push({ kind: 'spec', name: spec.name, spec, train });
+  }
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.name)) throw new TokenizerSpecError(`tokenizer '${e.name}' is listed twice; names must be unique within a run`);
+    seen.add(e.name);
+  }
+  return entries;
+}

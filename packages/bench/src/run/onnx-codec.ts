@@ -1,0 +1,132 @@
+/**
+ * External tokenizers (`--tokenizers onnx:encode.onnx,decode.onnx`), run by
+ * onnxruntime-node under this contract, which `zoo export` also writes:
+ *
+ * - encode.onnx: input 0 is float32 [B, 3, T, H, W], RGB in [-1, 1]
+ *   (channels-first, frames on axis 2; images are T = 1); output 0 is the
+ *   token indices, int32 or int64, [B, ...token grid] with an optional
+ *   trailing axis of codebooks / residual levels.
+ * - decode.onnx: input 0 takes encode's output 0 unchanged; output 0 is
+ *   float32 [B, 3, T, H, W] in [-1, 1] (clamped before scoring).
+ * - tokenizer.json beside encode.onnx (optional): { "name", "codebookSize",
+ *   "levels" } — codebook size and the number of trailing codebook entries per
+ *   position; without it the codebook size is `--codebook-size`.
+ *
+ * Graphs with a fixed batch size are fed a padded last batch.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { HostTensor } from '@zoo/core';
+import { TokenizerSpecError } from '../tokenizer/spec.js';
+import type { Codec } from './codec.js';
+
+export interface OnnxTokenizerInfo {
+  name?: string;
+  /** Fixed batch size of the graphs (inputs are fed in chunks of it); default: any. */
+  batch?: number;
+  codebookSize: number;
+  /** Codebook entries per token position (a trailing index axis when > 1). Default 1. */
+  levels?: number;
+}
+
+export const ONNX_SIDECAR = 'tokenizer.json';
+
+function toModelLayout(x: HostTensor): Float32Array {
+  const [b, t, h, w, c] = x.shape as [number, number, number, number, number];
+  const out = new Float32Array(x.size);
+  const src = x.data;
+  for (let n = 0; n < b; n++)
+    for (let f = 0; f < t; f++)
+      for (let i = 0; i < h * w; i++)
+        for (let k = 0; k < c; k++) out[(((n * c + k) * t + f) * h * w) + i] = src[((n * t + f) * h * w + i) * c + k]! * 2 - 1;
+  return out;
+}
+
+function toPixelLayout(y: Float32Array, dims: readonly number[], batch: number): HostTensor {
+  const [, c, t, h, w] = dims as [number, number, number, number, number];
+  const out = new Float32Array(batch * t * h * w * c);
+  for (let n = 0; n < batch; n++)
+    for (let f = 0; f < t; f++)
+      for (let i = 0; i < h * w; i++)
+        for (let k = 0; k < c; k++) {
+          const v = (y[(((n * c + k) * t + f) * h * w) + i]! + 1) * 0.5;
+          out[((n * t + f) * h * w + i) * c + k] = Math.min(1, Math.max(0, v));
+        }
+  return new HostTensor([batch, t, h, w, c], out, 'float32');
+}
+
+/**
+ * Typed arrays of onnxruntime's realm: under jest's VM modules a test-realm
+ * Float32Array fails ort's instanceof checks, so buffers are re-viewed.
+ */
+const ORT_F32 = new ort.Tensor('float32', [0]).data.constructor as Float32ArrayConstructor;
+const ORT_I32 = new ort.Tensor('int32', [0]).data.constructor as Int32ArrayConstructor;
+const ORT_I64 = new ort.Tensor('int64', [0n]).data.constructor as BigInt64ArrayConstructor;
+
+export async function loadOnnxCodec(encodePath: string, decodePath: string, opts: { device?: 'cpu' | 'cuda'; codebookSize: number }): Promise<Codec> {
+  for (const p of [encodePath, decodePath]) if (!existsSync(p)) throw new TokenizerSpecError(`external tokenizer graph ${p} does not exist`);
+  const sidecar = join(dirname(encodePath), ONNX_SIDECAR);
+  const info: OnnxTokenizerInfo = existsSync(sidecar) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as OnnxTokenizerInfo) : { codebookSize: opts.codebookSize };
+  const providers = opts.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
+  const enc = await ort.InferenceSession.create(encodePath, { executionProviders: providers });
+  const dec = await ort.InferenceSession.create(decodePath, { executionProviders: providers });
+  let indexType: 'int32' | 'int64' = 'int32';
+  const levels = info.levels ?? 1;
+  /** Runs `fn` on chunks of the graph's fixed batch (info.batch), padding the last chunk with copies of its last item. */
+  const chunked = async (data: Float32Array | Int32Array, b: number, fn: (chunk: Float32Array | Int32Array, n: number) => Promise<{ data: ArrayLike<number | bigint>; dims: readonly number[] }>) => {
+    const per = data.length / b;
+    const size = info.batch ?? b;
+    const parts: { data: ArrayLike<number | bigint>; dims: readonly number[]; n: number }[] = [];
+    for (let i = 0; i < b; i += size) {
+      const n = Math.min(size, b - i);
+      const chunk = new (data.constructor as Float32ArrayConstructor)(per * size) as Float32Array | Int32Array;
+      chunk.set(data.subarray(i * per, (i + n) * per));
+      for (let j = n; j < size; j++) chunk.set(data.subarray((i + n - 1) * per, (i + n) * per), j * per);
+      parts.push({ ...(await fn(chunk, size)), n });
+    }
+    return parts;
+  };
+  return {
+    name: info.name ?? 'external',
+    codebookSizes: () => new Array<number>(levels).fill(info.codebookSize),
+    tokenShape: (s) => (levels > 1 ? s.slice(1, -1) : s.slice(1)),
+    async encode(clips) {
+      const [b, t, h, w, c] = clips.shape as [number, number, number, number, number];
+      let dims: readonly number[] = [];
+      const parts = await chunked(toModelLayout(clips), b, async (x, n) => {
+        const feed = new ort.Tensor('float32', new ORT_F32(x.buffer as ArrayBuffer, x.byteOffset, x.length), [n, c, t, h, w]);
+        const out = (await enc.run({ [enc.inputNames[0]!]: feed }))[enc.outputNames[0]!]!;
+        indexType = out.type === 'int64' ? 'int64' : 'int32';
+        dims = out.dims;
+        return { data: out.data as Int32Array | BigInt64Array, dims: out.dims };
+      });
+      const per = dims.slice(1).reduce((a, d) => a * d, 1);
+      const ints = new Int32Array(b * per);
+      let at = 0;
+      for (const p of parts) for (let i = 0; i < p.n * per; i++) ints[at++] = Number(p.data[i]!);
+      return new HostTensor([b, ...dims.slice(1)], ints, 'int32');
+    },
+    async decode(indices) {
+      const b = indices.shape[0]!;
+      let dims: readonly number[] = [];
+      const parts = await chunked(indices.data as Int32Array, b, async (ix, n) => {
+        const shape = [n, ...indices.shape.slice(1)];
+        const feed = indexType === 'int64'
+          ? new ort.Tensor('int64', ORT_I64.from(ix as Int32Array, (v: number) => BigInt(v)), shape)
+          : new ort.Tensor('int32', new ORT_I32(ix.buffer as ArrayBuffer, ix.byteOffset, ix.length), shape);
+        const y = (await dec.run({ [dec.inputNames[0]!]: feed }))[dec.outputNames[0]!]!;
+        dims = y.dims;
+        return { data: y.data as Float32Array, dims: y.dims };
+      });
+      const per = dims.slice(1).reduce((a, d) => a * d, 1);
+      const all = new Float32Array(b * per);
+      let at = 0;
+      for (const p of parts) {
+        all.set((p.data as Float32Array).subarray(0, p.n * per), at);
+        at += p.n * per;
+      }
+      return toPixelLayout(all, [b, ...dims.slice(1)], b);
+    },
+  };
+}

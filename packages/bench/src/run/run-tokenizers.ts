@@ -1,0 +1,199 @@
+/**
+ * The main job: train and evaluate a set of tokenizers under one protocol
+ * and write the leaderboard (JSON rows appended atomically, Markdown, HTML
+ * with grids and curves). Each tokenizer is trained, evaluated, appended
+ * and the report rewritten before the next one starts, so a long run never
+ * loses finished work; `resume` skips tokenizers whose row exists and
+ * continues the others from their checkpoints.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { createEngine, logger, type Engine, type HostTensor, type Tensor } from '@zoo/core';
+import { LPIPS } from '@zoo/losses';
+import { appendLeaderboardRow, LEADERBOARD_JSON, readLeaderboard } from '../report/leaderboard-file.js';
+import { newRunId, type LeaderboardRow } from '../report/leaderboard-row.js';
+import { gitRevision } from '../util/git.js';
+import { createProgress, type ProgressStream } from '../util/progress.js';
+import { Tokenizer, toModel } from '../tokenizer/tokenizer.js';
+import type { CurvePoint } from '../train/checkpoint.js';
+import { train } from '../train/trainer.js';
+import { tokenizerCodec, type Codec } from './codec.js';
+import { buildRunData, type RunData } from './datasets.js';
+import { evaluateBaseline, evaluateCodec, type EvalResult } from './evaluate.js';
+import { loadOnnxCodec } from './onnx-codec.js';
+import { parseRunOptions, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
+import { saveArtifacts, writeRunReport } from './report-assets.js';
+import { resolveEntries, type RunEntry } from './entries.js';
+
+export interface RunHooks {
+  /** Aborts training (tests simulate a kill with it). */
+  signal?: AbortSignal;
+  onStep?: (tokenizer: string, step: number, values: Record<string, number>) => void;
+  /** Where progress bars / lines go (default stderr). */
+  progressStream?: ProgressStream;
+  /** One line per finished tokenizer (default: the logger). */
+  log?: (line: string) => void;
+  /** Reuse an engine (tests); created from the options otherwise. */
+  engine?: Engine;
+}
+
+export interface RunSummary {
+  options: RunOptions;
+  /** Rows appended by this call (baseline first, when written). */
+  rows: LeaderboardRow[];
+  skipped: string[];
+  outDir: string;
+}
+
+/** LPIPS needs frames of at least 32 px (AlexNet's stride-4 stem and pools). */
+const LPIPS_MIN_SIDE = 32;
+
+function configKey(config: unknown): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+}
+
+function loadLpips(resolution: number): LPIPS | undefined {
+  if (resolution < LPIPS_MIN_SIDE) return undefined;
+  try {
+    return new LPIPS({ net: 'alex' });
+  } catch (e) {
+    logger().warn(`LPIPS unavailable: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+function lpipsMetric(engine: Engine, lpips: LPIPS | undefined): ((a: HostTensor, b: HostTensor) => Promise<number>) | undefined {
+  if (!lpips) return undefined;
+  lpips.eval();
+  const fn = engine.compile<{ a: HostTensor; b: HostTensor }, { d: Tensor }>((ops, inp) => {
+    const fold = (v: Tensor): Tensor => {
+      const m = toModel(ops, v);
+      const [n, c, t, h, w] = m.shape as [number, number, number, number, number];
+      return ops.reshape(ops.transpose(m, [0, 2, 1, 3, 4]), [n * t, c, h, w]);
+    };
+    return { d: lpips.forward(ops, fold(inp.a), fold(inp.b)) };
+  });
+  return async (a, b) => (await fn.run({ a, b })).d.item();
+}
+
+export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunSummary> {
+  const o = parseRunOptions(input);
+  const log = hooks.log ?? ((line: string) => logger().info(line));
+  const data = buildRunData({ dataset: o.dataset, dataDir: o.dataDir, frames: o.frames, resolution: o.resolution, evalClips: o.evalClips, seed: o.seed, cacheDir: o.cacheDir });
+  const entries = resolveEntries(o, data.train.clipShape);
+  const { index, count } = shardOf(o);
+  const mine = entries.filter((_, i) => i % count === index);
+  const lbPath = join(o.out, LEADERBOARD_JSON);
+  const existing = await readLeaderboard(lbPath);
+  const git = await gitRevision();
+  const engine = hooks.engine ?? (await createEngine({ engine: o.engine, device: o.device }));
+  const rows: LeaderboardRow[] = [];
+  const skipped: string[] = [];
+  const base = { dataset: o.dataset, engine: engine.name, device: engine.device, gitRevision: git };
+  const lpips = loadLpips(o.resolution);
+  const lpipsFn = lpipsMetric(engine, lpips);
+  try {
+    if (index === 0) {
+      const key = configKey({ baseline: 'mean-frame', data: data.config });
+      if (!existing.some((r) => r.baseline && r.config['key'] === key)) {
+        const b = await evaluateBaseline(data.eval, o.batch, 2, lpipsFn);
+        const runId = newRunId();
+        const [t, h, w] = data.eval.clipShape;
+        const artifacts = await saveArtifacts(o.out, runId, { curves: [], evals: [], clipShape: [t, h, w], originals: [], recons: b.samples });
+        const row: LeaderboardRow = {
+          schemaVersion: 1, runId, createdAt: new Date().toISOString(), tokenizer: 'mean-frame', baseline: true, quantizer: 'none',
+          codebookSize: 0, tokensPerClip: 0, compressionRatio: t, bitsPerPixel: 24 / t, metrics: b.metrics, steps: 0, wallTimeSec: 0,
+          throughput: { trainStepsPerSec: 0 }, ...base, config: { key, data: data.config, description: "every frame replaced by the clip's mean frame" }, artifacts,
+        };
+        await appendLeaderboardRow(lbPath, row);
+        rows.push(row);
+        log(`baseline (mean frame): PSNR ${b.metrics['psnr']!.toFixed(2)} dB, SSIM ${b.metrics['ssim']!.toFixed(4)}`);
+      }
+    }
+    for (const entry of mine) {
+      const key = configKey({ entry: entry.kind === 'spec' ? entry.spec : entry.paths, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config });
+      if (o.resume && existing.some((r) => r.config['key'] === key)) {
+        skipped.push(entry.name);
+        log(`${entry.name}: already in ${lbPath}, skipped (--resume)`);
+        continue;
+      }
+      const row = await runEntry(entry, { o, data, engine, lpips, lpipsFn, key, base, hooks });
+      await appendLeaderboardRow(lbPath, row);
+      rows.push(row);
+      await writeRunReport(o.out, { facts: { dataset: o.dataset, clips: `${o.frames}x${o.resolution}x${o.resolution}`, 'git revision': git } });
+      const m = row.metrics;
+      log(`${row.tokenizer}: PSNR ${m['psnr']?.toFixed(2)} dB, SSIM ${m['ssim']?.toFixed(4)}, usage ${m['codebookUsage']?.toFixed(3)}, perplexity ${m['perplexity']?.toFixed(1)}, ${row.wallTimeSec.toFixed(0)} s`);
+    }
+    await writeRunReport(o.out, { facts: { dataset: o.dataset, clips: `${o.frames}x${o.resolution}x${o.resolution}`, 'git revision': git } });
+  } finally {
+    if (!hooks.engine) await engine.dispose();
+  }
+  return { options: o, rows, skipped, outDir: o.out };
+}
+
+interface EntryContext {
+  o: RunOptions;
+  data: RunData;
+  engine: Engine;
+  lpips: LPIPS | undefined;
+  lpipsFn: ((a: HostTensor, b: HostTensor) => Promise<number>) | undefined;
+  key: string;
+  base: { dataset: string; engine: string; device: string; gitRevision: string };
+  hooks: RunHooks;
+}
+
+async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRow> {
+  const { o, data, engine } = c;
+  const t0 = performance.now();
+  let codec: Codec;
+  let trained: { steps: number; stepsPerSec: number; curves: EvalCurve; checkpoint?: string | undefined; params?: number } = { steps: 0, stepsPerSec: 0, curves: { curves: [], evals: [] } };
+  if (entry.kind === 'spec') {
+    const tokenizer = new Tokenizer(entry.spec);
+    const evalCodec = tokenizerCodec(engine, tokenizer);
+    const progress = createProgress({ total: entry.train.steps, label: entry.name, ...(c.hooks.progressStream ? { stream: c.hooks.progressStream } : {}) });
+    try {
+      const r = await train({
+        engine, tokenizer, config: entry.train, data: data.train, lpips: c.lpips,
+        checkpointDir: join(o.out, 'checkpoints', entry.name.replace(/[^\w.+-]/g, '_')),
+        resume: o.resume, signal: c.hooks.signal, progress,
+        meta: { spec: entry.spec, train: entry.train, data: data.config },
+        onStep: c.hooks.onStep ? (s, v) => c.hooks.onStep!(entry.name, s, v) : undefined,
+        evaluate: async () => {
+          const quick = await evaluateCodec(evalCodec, data.eval, { batch: o.batch, samples: 0 });
+          return { psnr: quick.metrics['psnr']! };
+        },
+      });
+      trained = { steps: r.state.step, stepsPerSec: r.stepsPerSec, curves: { curves: r.state.curves, evals: r.state.evals }, checkpoint: r.lastCheckpoint, params: tokenizer.parameterCount() };
+    } finally {
+      progress.stop();
+    }
+    codec = evalCodec;
+  } else {
+    codec = await loadOnnxCodec(entry.paths.encode, entry.paths.decode, { device: o.device, codebookSize: o.codebookSize });
+  }
+  const ev: EvalResult = await evaluateCodec(codec, data.eval, { batch: o.batch, lpips: c.lpipsFn, fvdModel: o.fvdModel });
+  const runId = newRunId();
+  const [t, h, w] = data.eval.clipShape;
+  const artifacts = await saveArtifacts(o.out, runId, {
+    ...trained.curves, clipShape: [t, h, w], originals: ev.samples.map((s) => s.original), recons: ev.samples.map((s) => s.recon),
+  });
+  return {
+    schemaVersion: 1, runId, createdAt: new Date().toISOString(), tokenizer: entry.name,
+    quantizer: entry.kind === 'spec' ? entry.spec.quantizer.name : 'external', codebookSize: ev.codebookSizes[0]!,
+    tokensPerClip: ev.tokensPerClip, compressionRatio: ev.compressionRatio, bitsPerPixel: ev.bitsPerPixel,
+    metrics: ev.metrics, steps: trained.steps, wallTimeSec: (performance.now() - t0) / 1000,
+    throughput: { trainStepsPerSec: trained.stepsPerSec, encodeClipsPerSec: ev.encodeClipsPerSec, decodeClipsPerSec: ev.decodeClipsPerSec },
+    ...c.base,
+    config: {
+      key: c.key, data: data.config, evalClips: ev.clips, tokenShape: ev.tokenShape, unavailable: ev.unavailable,
+      ...(entry.kind === 'spec' ? { spec: entry.spec, train: entry.train, parameters: trained.params } : { onnx: entry.paths }),
+      ...(trained.checkpoint ? { checkpoint: trained.checkpoint } : {}),
+    },
+    artifacts,
+  };
+}
+
+interface EvalCurve {
+  curves: CurvePoint[];
+  evals: CurvePoint[];
+}

@@ -1,0 +1,101 @@
+/**
+ * `zoo tokenizers` end to end at a tiny budget, split over two shards and
+ * merged: every output is written, each row carries usage and perplexity,
+ * the baseline row is there, and the merged page renders in chromium (table
+ * rows, reconstruction grid, curves).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { runCli } from '../src/cli/main.js';
+import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+interface ImageLike {
+  complete: boolean;
+  naturalWidth: number;
+}
+interface GraphicsLike {
+  getBBox(): { width: number };
+}
+
+describe('zoo tokenizers on synthetic clips (tiny budget, 2 shards, merged)', () => {
+  let dir: string;
+  const tiny = ['--frames', '2', '--resolution', '16', '--steps', '4', '--batch', '2', '--eval-clips', '2', '--quantizers', 'vq,lfq', '--checkpoint-every', '2', '--disc-start', '100', '--log-level', 'silent'];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zoo-e2e-'));
+    tokenizersCommandHooks.current = { progressStream: { write: () => true } };
+  });
+  afterAll(async () => {
+    tokenizersCommandHooks.current = {};
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the three outputs per shard and merges them', async () => {
+    const a = await run('tokenizers', ...tiny, '--shard', '0/2', '--out', join(dir, 's0'));
+    expect(a.err).not.toMatch(/^error/m);
+    expect(a.code).toBe(0);
+    const b = await run('tokenizers', ...tiny, '--shard', '1/2', '--out', join(dir, 's1'));
+    expect(b.code).toBe(0);
+    for (const s of ['s0', 's1']) for (const f of ['leaderboard.json', 'leaderboard.md', 'index.html']) expect(existsSync(join(dir, s, f))).toBe(true);
+    const s0 = JSON.parse(readFileSync(join(dir, 's0', 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    // Shard 0 writes the baseline and the first tokenizer; shard 1 the second.
+    expect(s0.map((r) => r.tokenizer)).toEqual(['mean-frame', 'vqgan+vq']);
+    expect(a.out).toMatch(/vqgan\+vq/);
+
+    const m = await run('merge', join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged'));
+    expect(m.code).toBe(0);
+    const rows = JSON.parse(readFileSync(join(dir, 'merged', 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    expect(rows.map((r) => r.tokenizer).sort()).toEqual(['mean-frame', 'vqgan+lfq', 'vqgan+vq']);
+    const base = rows.find((r) => r.baseline)!;
+    expect(base.metrics['psnr']).toBeGreaterThan(0);
+    for (const r of rows.filter((x) => !x.baseline)) {
+      expect(r.steps).toBe(4);
+      expect(r.metrics['codebookUsage']).toBeGreaterThan(0);
+      expect(r.metrics['codebookUsage']).toBeLessThanOrEqual(1);
+      expect(r.metrics['perplexity']).toBeGreaterThanOrEqual(1);
+      expect(Number.isFinite(r.metrics['psnr'])).toBe(true);
+      expect(r.metrics['fvd']).toBeNull();
+      // 2 frames of 16x16 at the preset's f2 below 32 px: 2 x 8 x 8 tokens.
+      expect(r.tokensPerClip).toBe(2 * 8 * 8);
+      expect(r.engine).toBe('onnx');
+      expect((r.config['spec'] as { quantizer: { name: string } }).quantizer.name).toBe(r.quantizer);
+    }
+    expect(readFileSync(join(dir, 'merged', 'leaderboard.md'), 'utf8')).toMatch(/vqgan\+lfq/);
+  }, 600_000);
+
+  it('renders the merged page in chromium: rows, grid image, curves', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (CI installs it)`);
+    const profile = await mkdtemp(join(tmpdir(), 'zoo-e2e-chromium-'));
+    let context: BrowserContext | undefined;
+    try {
+      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(pathToFileURL(join(dir, 'merged', 'index.html')).href, { waitUntil: 'load' });
+      const names = await page.$$eval('table.leaderboard tbody tr', (trs) => trs.map((tr) => tr.children[1]?.textContent ?? ''));
+      expect(names.sort()).toEqual(['mean-frame (baseline)', 'vqgan+lfq', 'vqgan+vq']);
+      const imgs = await page.$$eval('img', (els) => (els as unknown as ImageLike[]).map((i) => ({ ok: i.complete, w: i.naturalWidth })));
+      expect(imgs.length).toBeGreaterThan(0);
+      for (const i of imgs) expect(i.ok && i.w > 0).toBe(true);
+      const curves = await page.$$eval('svg.curves path.curve', (ps) => (ps as unknown as GraphicsLike[]).map((p) => p.getBBox().width));
+      expect(curves.length).toBeGreaterThanOrEqual(2);
+      for (const w of curves) expect(w).toBeGreaterThan(0);
+    } finally {
+      await context?.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,53 @@
+/**
+ * A trained tokenizer exported to ONNX (`zoo export`) and benchmarked back
+ * through `--tokenizers onnx:encode.onnx,decode.onnx` reproduces its own
+ * leaderboard row: one protocol for our tokenizers and external ones.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../src/cli/main.js';
+import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+describe('zoo export and onnx: import', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'zoo-export-'));
+    tokenizersCommandHooks.current = { progressStream: { write: () => true } };
+  });
+  afterAll(async () => {
+    tokenizersCommandHooks.current = {};
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reproduces the trained row from the exported graphs', async () => {
+    // 3 eval clips with batch 2: the exported fixed-batch graphs must pad the last chunk.
+    const data = ['--frames', '2', '--resolution', '16', '--batch', '2', '--eval-clips', '3', '--disc-start', '100', '--log-level', 'silent'];
+    const trained = await run('tokenizers', ...data, '--steps', '3', '--tokenizers', 'vqgan', '--quantizers', 'lfq', '--out', join(dir, 'a'));
+    expect(trained.err).not.toMatch(/^error/m);
+    expect(trained.code).toBe(0);
+    const ex = await run('export', '--checkpoint', join(dir, 'a', 'checkpoints', 'vqgan+lfq'), '--out', join(dir, 'onnx'));
+    expect(ex.err).toBe('');
+    expect(ex.code).toBe(0);
+    for (const f of ['encode.onnx', 'decode.onnx', 'tokenizer.json']) expect(existsSync(join(dir, 'onnx', f))).toBe(true);
+    const back = await run('tokenizers', ...data, '--tokenizers', `onnx:${join(dir, 'onnx', 'encode.onnx')},${join(dir, 'onnx', 'decode.onnx')}`, '--out', join(dir, 'b'));
+    expect(back.err).not.toMatch(/^error/m);
+    expect(back.code).toBe(0);
+    const rowA = (JSON.parse(readFileSync(join(dir, 'a', 'leaderboard.json'), 'utf8')) as LeaderboardRow[]).find((r) => !r.baseline)!;
+    const rowB = (JSON.parse(readFileSync(join(dir, 'b', 'leaderboard.json'), 'utf8')) as LeaderboardRow[]).find((r) => !r.baseline)!;
+    expect(rowB.quantizer).toBe('external');
+    for (const k of ['codebookSize', 'tokensPerClip', 'compressionRatio', 'bitsPerPixel'] as const) expect(rowB[k]).toBe(rowA[k]);
+    for (const m of ['codebookUsage', 'perplexity']) expect(rowB.metrics[m]).toBeCloseTo(rowA.metrics[m]!, 6);
+    expect(rowB.metrics['psnr']).toBeCloseTo(rowA.metrics['psnr']!, 3);
+    expect(rowB.metrics['ssim']).toBeCloseTo(rowA.metrics['ssim']!, 4);
+  }, 600_000);
+});
