@@ -4,12 +4,16 @@
  * leaderboard row: one protocol for our tokenizers and external ones.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { runCli } from '../src/cli/main.js';
 import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
 import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
+import { ExportError, exportTokenizer } from '../src/run/onnx-export.js';
+import { loadOnnxCodec } from '../src/run/onnx-codec.js';
+import { TokenizerSpecError } from '../src/tokenizer/spec.js';
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -39,6 +43,12 @@ describe('zoo export and onnx: import', () => {
     expect(ex.err).toBe('');
     expect(ex.code).toBe(0);
     for (const f of ['encode.onnx', 'decode.onnx', 'tokenizer.json']) expect(existsSync(join(dir, 'onnx', f))).toBe(true);
+    // Weights are baked in: each graph takes only its data input.
+    for (const f of ['encode.onnx', 'decode.onnx']) {
+      const session = await ort.InferenceSession.create(join(dir, 'onnx', f));
+      expect(session.inputNames).toHaveLength(1);
+      await session.release();
+    }
     const back = await run('tokenizers', ...data, '--tokenizers', `onnx:${join(dir, 'onnx', 'encode.onnx')},${join(dir, 'onnx', 'decode.onnx')}`, '--out', join(dir, 'b'));
     expect(back.err).not.toMatch(/^error/m);
     expect(back.code).toBe(0);
@@ -50,4 +60,17 @@ describe('zoo export and onnx: import', () => {
     expect(rowB.metrics['psnr']).toBeCloseTo(rowA.metrics['psnr']!, 3);
     expect(rowB.metrics['ssim']).toBeCloseTo(rowA.metrics['ssim']!, 4);
   }, 600_000);
+
+  it('names what is wrong with a folder that is not a checkpoint, or a bad tokenizer.json', async () => {
+    const empty = join(dir, 'not-a-checkpoint');
+    await mkdir(empty, { recursive: true });
+    await expect(exportTokenizer({ checkpoint: empty, out: join(dir, 'x') })).rejects.toThrow(ExportError);
+    await expect(exportTokenizer({ checkpoint: empty, out: join(dir, 'x') })).rejects.toThrow(/checkpoint\.json.*latest\.json/);
+    const ext = join(dir, 'ext');
+    await mkdir(ext, { recursive: true });
+    for (const f of ['encode.onnx', 'decode.onnx']) await writeFile(join(ext, f), '');
+    await writeFile(join(ext, 'tokenizer.json'), JSON.stringify({ codebookSize: 0 }));
+    const load = loadOnnxCodec(join(ext, 'encode.onnx'), join(ext, 'decode.onnx'), { codebookSize: 8 });
+    await expect(load).rejects.toThrow(TokenizerSpecError);
+  });
 });

@@ -1,30 +1,12 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostTensor } from '@zoo/core';
-import { loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../src/train/checkpoint.js';
+import { writeFile } from 'node:fs/promises';
+import { CheckpointError, HostTensor, readSafetensorsWithMetadata } from '@zoo/core';
+import { loadCheckpoint, loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../src/train/checkpoint.js';
 import { learningRate, stepSeed, trainConfigSchema } from '../src/train/config.js';
-import { decodeSafetensors, encodeSafetensors } from '../src/train/safetensors.js';
 
 const state = (step: number): TrainState => ({ step, epoch: 0, batchInEpoch: step, adaptiveWeight: 1, wallTimeSec: step, curves: [{ step, loss: 1 / step }], evals: [] });
-
-describe('safetensors', () => {
-  it('round-trips float32 and int32 tensors with their shapes', () => {
-    const t = { a: HostTensor.from([1.5, -2, 3, 4], [2, 2]), b: HostTensor.int([7, 8, 9], [3]) };
-    const back = decodeSafetensors(encodeSafetensors(t, { format: 'pt' }));
-    expect(back['a']!.shape).toEqual([2, 2]);
-    expect(Array.from(back['a']!.data)).toEqual([1.5, -2, 3, 4]);
-    expect(back['b']!.dtype).toBe('int32');
-    expect(Array.from(back['b']!.data)).toEqual([7, 8, 9]);
-  });
-
-  it('aligns the data section to 8 bytes and rejects truncated files', () => {
-    const bytes = encodeSafetensors({ x: HostTensor.from([1], [1]) });
-    const headerLen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-    expect((8 + headerLen) % 8).toBe(0);
-    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 2), 'f.safetensors')).toThrow(/f.safetensors is corrupt/);
-  });
-});
 
 describe('checkpoints', () => {
   it('points latest at the newest complete checkpoint and prunes old ones', async () => {
@@ -38,6 +20,36 @@ describe('checkpoints', () => {
     expect(ck!.state.step).toBe(6);
     expect(ck!.model['w']!.data[0]).toBe(6);
     expect(ck!.meta).toEqual({ note: 'x' });
+  });
+
+  it('round-trips the training state, meta and optimizer tensors bit-exactly (what resume relies on)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zoo-ckpt-'));
+    const st: TrainState = { ...state(3), epoch: 1, adaptiveWeight: 0.25, evals: [{ step: 3, psnr: 21.5 }] };
+    // Float bits a decimal/JSON round trip would not keep, and an int32 step counter.
+    const moments = HostTensor.from([Math.fround(1 / 3), -0, 1e-30, Math.PI], [2, 2]);
+    const path = await saveCheckpoint(dir, {
+      state: st,
+      model: { 'encoder.w': HostTensor.from([0.1, 0.2], [2]), 'discriminator.w': HostTensor.from([5], [1]) },
+      optimizer: { 'g/step': HostTensor.int([3], []), 'g/m:encoder.w': moments },
+      meta: { spec: { name: 't' }, data: { frames: 2 } },
+    });
+    const ck = await loadCheckpoint(path);
+    expect(ck.state).toEqual(st);
+    expect(ck.meta).toEqual({ spec: { name: 't' }, data: { frames: 2 } });
+    expect(ck.optimizer['g/step']!.dtype).toBe('int32');
+    expect(ck.optimizer['g/step']!.item()).toBe(3);
+    expect(new Uint8Array(ck.optimizer['g/m:encoder.w']!.data.buffer)).toEqual(new Uint8Array(moments.data.buffer));
+    expect(ck.optimizer['g/m:encoder.w']!.shape).toEqual([2, 2]);
+    expect(Object.keys(ck.model).sort()).toEqual(['discriminator.w', 'encoder.w']);
+    // The model file stays a PyTorch-loadable state dict.
+    expect((await readSafetensorsWithMetadata(join(path, 'model.safetensors'))).metadata).toEqual({ format: 'pt' });
+  });
+
+  it('refuses a step folder whose files do not match its index', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zoo-ckpt-'));
+    const path = await saveCheckpoint(dir, { state: state(1), model: { w: HostTensor.from([1, 2], [2]) }, optimizer: {} });
+    await writeFile(join(path, 'model.safetensors'), 'torn');
+    await expect(loadLatestCheckpoint(dir)).rejects.toThrow(CheckpointError);
   });
 
   it('finds nothing in an empty directory', async () => {

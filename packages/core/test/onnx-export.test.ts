@@ -28,7 +28,8 @@ test('exported ONNX graph runs in a fresh InferenceSession with the same outputs
   const dir = await mkdtemp(path.join(os.tmpdir(), 'zoo-onnx-export-'));
   try {
     const file = path.join(dir, 'encoder.onnx');
-    await exportOnnx(fn, { x: [1, 2, 6, 6] }, file);
+    const outputs = await exportOnnx(fn, { x: [1, 2, 6, 6] }, file);
+    expect(outputs).toEqual({ z: { shape: [1, 4, 3, 3], dtype: 'float32' }, codes: { shape: [9], dtype: 'int32' } });
     const session = await ort.InferenceSession.create(await readFile(file));
     expect(session.inputNames).toEqual(['x']);
     const got = await session.run({ x: new ort.Tensor('float32', x.data, x.shape) });

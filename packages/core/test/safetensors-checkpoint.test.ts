@@ -9,6 +9,7 @@ import {
   StateDictError,
   createTfjsEngine,
   loadCheckpoint,
+  readCheckpoint,
   readSafetensorsWithMetadata,
   saveCheckpoint,
   type Variable,
@@ -49,6 +50,26 @@ describe('checkpoints', () => {
     expect(loaded.meta).toEqual({ step: 12, config: { lr: 1e-4 } });
     expect(loaded.optimizer!['step']!.item()).toBe(12);
     expect(Array.from(loaded.optimizer!['exp_avg:proj.weight']!.data)).toEqual(Array.from(optimizer['exp_avg:proj.weight'].data));
+  });
+
+  it('saves a flat state dict of several root modules and reads it back verified, without a module', async () => {
+    const gen = new Net();
+    gen.inner.w.value = HostTensor.from([4, 3, 2, 1], [2, 2]);
+    const disc = new Inner();
+    // Separate root modules keyed under their own prefixes, as a GAN trainer holds them.
+    const model: Record<string, HostTensor> = { ...gen.stateDict() };
+    for (const [k, v] of disc.namedVariables('discriminator.')) model[k] = v.value;
+    const ck = join(dir, 'flat');
+    await saveCheckpoint(ck, model, { optimizer: {}, meta: { step: 3 } });
+    const back = await readCheckpoint(ck);
+    expect(Object.keys(back.model).sort()).toEqual(Object.keys(model).sort());
+    expect(Array.from(back.model['proj.weight']!.data)).toEqual([4, 3, 2, 1]);
+    expect(Array.from(back.model['discriminator.weight']!.data)).toEqual([1, 2, 3, 4]);
+    expect(back.optimizer).toEqual({});
+    expect(back.meta).toEqual({ step: 3 });
+    // A torn model file is caught by the index, as for a Module checkpoint.
+    await writeFile(join(ck, 'model.safetensors'), (await readFile(join(ck, 'model.safetensors'))).subarray(0, 16));
+    await expect(readCheckpoint(ck)).rejects.toThrow(/incomplete or mixed/);
   });
 
   it('syncs the engine first, so device-side training progress is what gets saved', async () => {

@@ -5,7 +5,6 @@ export * from './entries.js';
 export * from './codec.js';
 export * from './evaluate.js';
 export * from './onnx-codec.js';
-export * from './onnx-bake.js';
 export * from './onnx-export.js';
 export * from './report-assets.js';
 export * from './run-tokenizers.js';

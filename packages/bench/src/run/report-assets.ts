@@ -16,8 +16,7 @@ import { writeReconstructionGrid, type GridClip } from '../report/reconstruction
 import type { CurvesFigure, GridFigure, ReportMeta } from '../report/html.js';
 import { writeReport, type WrittenReport } from '../report/write-report.js';
 import type { CurveSeries } from '../report/curves-svg.js';
-import { writeFileAtomic, writeJsonAtomic } from '@zoo/core';
-import { encodeSafetensors, readSafetensorsFile } from '../train/safetensors.js';
+import { readSafetensors, writeJsonAtomic, writeSafetensors } from '@zoo/core';
 import type { CurvePoint } from '../train/checkpoint.js';
 
 export interface RowArtifacts {
@@ -39,7 +38,7 @@ export async function saveArtifacts(outDir: string, runId: string, a: RowArtifac
   const shape = [...a.clipShape, 3];
   a.originals.forEach((d, i) => (tensors[`original.${i}`] = new HostTensor(shape, d, 'float32')));
   a.recons.forEach((d, i) => (tensors[`recon.${i}`] = new HostTensor(shape, d, 'float32')));
-  await writeFileAtomic(join(dir, 'samples.safetensors'), encodeSafetensors(tensors));
+  await writeSafetensors(join(dir, 'samples.safetensors'), tensors);
   return rel;
 }
 
@@ -47,7 +46,7 @@ async function loadArtifacts(outDir: string, row: LeaderboardRow): Promise<RowAr
   const rel = typeof row['artifacts'] === 'string' ? row['artifacts'] : undefined;
   if (!rel || !existsSync(join(outDir, rel, 'curves.json'))) return undefined;
   const c = JSON.parse(await readFile(join(outDir, rel, 'curves.json'), 'utf8')) as Pick<RowArtifacts, 'curves' | 'evals' | 'clipShape'>;
-  const t = existsSync(join(outDir, rel, 'samples.safetensors')) ? await readSafetensorsFile(join(outDir, rel, 'samples.safetensors')) : {};
+  const t = existsSync(join(outDir, rel, 'samples.safetensors')) ? await readSafetensors(join(outDir, rel, 'samples.safetensors')) : {};
   const list = (p: string): Float32Array[] =>
     Object.keys(t)
       .filter((k) => k.startsWith(p))

@@ -1,19 +1,19 @@
 /**
- * Training checkpoints: `<dir>/step-000120/{model,optimizer}.safetensors`
- * plus `state.json` (step, data-sampler position, adaptive weight, curves,
- * the spec and config), and `<dir>/latest.json` naming the newest complete
- * one. A checkpoint is written into a temp folder and renamed into place,
- * and `latest.json` is replaced atomically afterwards, so a crash at any
- * moment leaves the previous checkpoint intact and pointed to.
+ * Training checkpoints: `<dir>/step-0000120/` is a @zoo/core checkpoint
+ * directory (model.safetensors, optimizer.safetensors, checkpoint.json with
+ * sizes and hashes), whose meta holds the trainer's state (step,
+ * data-sampler position, adaptive weight, curves) beside the caller's meta
+ * (spec, config); `<dir>/latest.json` names the newest complete one.
+ * A checkpoint is written into a temp folder and renamed into place, and
+ * `latest.json` is replaced atomically afterwards, so a crash at any moment
+ * leaves the previous checkpoint intact and pointed to.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { HostTensor } from '@zoo/core';
-import { writeJsonAtomic } from '@zoo/core';
+import { CHECKPOINT_FILES, readCheckpoint, saveCheckpoint as saveCoreCheckpoint, writeJsonAtomic, type HostTensor } from '@zoo/core';
 import { CorruptFileError } from '../util/errors.js';
-import { encodeSafetensors, readSafetensorsFile } from './safetensors.js';
 
 /** One logged training step (losses, lr, grad norm). */
 export type CurvePoint = { step: number } & Record<string, number>;
@@ -42,9 +42,16 @@ export interface Checkpoint {
   meta: Record<string, unknown>;
 }
 
-const LATEST = 'latest.json';
+/** What a step folder's checkpoint.json meta holds. */
+interface StoredMeta {
+  state: TrainState;
+  meta: Record<string, unknown>;
+}
+
+export const LATEST_CHECKPOINT = 'latest.json';
 const stepDir = (step: number) => `step-${String(step).padStart(7, '0')}`;
 
+/** Writes step folder `step-NNNNNNN` of `c.state.step`, points latest.json at it, and deletes all but the newest `keep`. */
 export async function saveCheckpoint(
   dir: string,
   c: { state: TrainState; model: Record<string, HostTensor>; optimizer: Record<string, HostTensor>; meta?: Record<string, unknown> },
@@ -52,27 +59,25 @@ export async function saveCheckpoint(
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.tmp-${randomBytes(4).toString('hex')}`);
-  await mkdir(tmp);
+  const stored: StoredMeta = { state: c.state, meta: c.meta ?? {} };
+  const final = join(dir, stepDir(c.state.step));
   try {
-    await writeFile(join(tmp, 'model.safetensors'), encodeSafetensors(c.model, { format: 'pt' }));
-    await writeFile(join(tmp, 'optimizer.safetensors'), encodeSafetensors(c.optimizer));
-    await writeFile(join(tmp, 'state.json'), `${JSON.stringify({ ...c.state, meta: c.meta ?? {} })}\n`);
-    const final = join(dir, stepDir(c.state.step));
+    await saveCoreCheckpoint(tmp, c.model, { optimizer: c.optimizer, meta: { ...stored } });
     await rm(final, { recursive: true, force: true });
     await rename(tmp, final);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  await writeJsonAtomic(join(dir, LATEST), { step: c.state.step, path: stepDir(c.state.step) });
+  await writeJsonAtomic(join(dir, LATEST_CHECKPOINT), { step: c.state.step, path: stepDir(c.state.step) });
   const all = (await readdir(dir)).filter((n) => /^step-\d+$/.test(n)).sort();
   for (const old of all.slice(0, Math.max(0, all.length - keep))) await rm(join(dir, old), { recursive: true, force: true });
-  return join(dir, stepDir(c.state.step));
+  return final;
 }
 
 /** The newest complete checkpoint in `dir`, or undefined when there is none. */
 export async function loadLatestCheckpoint(dir: string): Promise<Checkpoint | undefined> {
-  const latest = join(dir, LATEST);
+  const latest = join(dir, LATEST_CHECKPOINT);
   if (!existsSync(latest)) return undefined;
   let pointer: { path: string };
   try {
@@ -83,20 +88,10 @@ export async function loadLatestCheckpoint(dir: string): Promise<Checkpoint | un
   return loadCheckpoint(join(dir, pointer.path));
 }
 
+/** One step folder; a CheckpointError (@zoo/core) when it is incomplete or not a checkpoint. */
 export async function loadCheckpoint(ckptDir: string): Promise<Checkpoint> {
-  const statePath = join(ckptDir, 'state.json');
-  let raw: TrainState & { meta?: Record<string, unknown> };
-  try {
-    raw = JSON.parse(await readFile(statePath, 'utf8')) as typeof raw;
-  } catch (e) {
-    throw new CorruptFileError(statePath, (e as Error).message);
-  }
-  const { meta, ...state } = raw;
-  return {
-    dir: ckptDir,
-    state,
-    meta: meta ?? {},
-    model: await readSafetensorsFile(join(ckptDir, 'model.safetensors')),
-    optimizer: await readSafetensorsFile(join(ckptDir, 'optimizer.safetensors')),
-  };
+  const { model, optimizer, meta } = await readCheckpoint(ckptDir);
+  const stored = meta as Partial<StoredMeta>;
+  if (!stored.state) throw new CorruptFileError(join(ckptDir, CHECKPOINT_FILES.index), 'its meta has no training state (not written by the trainer)');
+  return { dir: ckptDir, state: stored.state, model, optimizer: optimizer ?? {}, meta: stored.meta ?? {} };
 }

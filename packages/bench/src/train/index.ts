@@ -1,6 +1,5 @@
 /** The trainer: config and schedule, objectives, checkpoints (safetensors + JSON state), resume, NaN guard. */
 export * from './config.js';
-export * from './safetensors.js';
 export * from './checkpoint.js';
 export * from './model-state.js';
 export * from './batch-stream.js';

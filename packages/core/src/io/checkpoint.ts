@@ -8,6 +8,11 @@
  * Every file is replaced atomically. checkpoint.json is the commit record: a
  * directory whose files do not match it (a crash between two renames) is
  * reported as incomplete instead of silently mixing two checkpoints.
+ *
+ * The model may be a Module or an already-flattened state dict: a trainer
+ * that checkpoints several root modules together (a tokenizer, its
+ * discriminator, LeCam EMAs, each keyed under its own prefix) saves their
+ * union, and reads it back with `readCheckpoint` to load each part itself.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -42,6 +47,11 @@ export interface LoadedCheckpoint {
   optimizer?: Record<string, HostTensor>;
 }
 
+/** A checkpoint's contents, verified against its index but not loaded into any module. */
+export interface CheckpointContents extends LoadedCheckpoint {
+  model: Record<string, HostTensor>;
+}
+
 interface FileRecord {
   name: string;
   bytes: number;
@@ -57,10 +67,13 @@ interface Index {
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-export async function saveCheckpoint(dir: string, module: Module, extra: CheckpointExtra = {}): Promise<void> {
+/** Writes `model` (a Module's state dict, or a state dict itself) and `extra` as a checkpoint directory. */
+export async function saveCheckpoint(dir: string, model: Module | Record<string, HostTensor>, extra: CheckpointExtra = {}): Promise<void> {
   if (extra.engine) await extra.engine.sync();
   await mkdir(dir, { recursive: true });
-  const files: [string, Uint8Array][] = [[CHECKPOINT_FILES.model, encodeSafetensors(module.stateDict(), { format: 'pt' })]];
+  // After the sync: a Module's state dict must be taken from the synced variables.
+  const state = isModule(model) ? model.stateDict() : model;
+  const files: [string, Uint8Array][] = [[CHECKPOINT_FILES.model, encodeSafetensors(state, { format: 'pt' })]];
   if (extra.optimizer) files.push([CHECKPOINT_FILES.optimizer, encodeSafetensors(extra.optimizer)]);
   const index: Index = {
     format: 'tokenizer-zoo-checkpoint',
@@ -78,6 +91,16 @@ export async function saveCheckpoint(dir: string, module: Module, extra: Checkpo
  * see Module.loadStateDict) and returns the optimizer state and meta.
  */
 export async function loadCheckpoint(dir: string, module: Module, opts: { strict?: boolean } = {}): Promise<LoadedCheckpoint> {
+  const { model, ...rest } = await readCheckpoint(dir);
+  module.loadStateDict(model, opts.strict ?? true);
+  return rest;
+}
+
+/**
+ * Reads a checkpoint directory, checking every file against checkpoint.json
+ * (CheckpointError when one is missing or does not match).
+ */
+export async function readCheckpoint(dir: string): Promise<CheckpointContents> {
   const index = await readIndex(dir);
   const load = async (name: string): Promise<Record<string, HostTensor> | undefined> => {
     const rec = index.files.find((f) => f.name === name);
@@ -93,9 +116,13 @@ export async function loadCheckpoint(dir: string, module: Module, opts: { strict
   };
   const model = await load(CHECKPOINT_FILES.model);
   if (!model) throw new CheckpointError(`checkpoint ${dir}: ${CHECKPOINT_FILES.index} lists no ${CHECKPOINT_FILES.model}`);
-  module.loadStateDict(model, opts.strict ?? true);
   const optimizer = await load(CHECKPOINT_FILES.optimizer);
-  return optimizer ? { meta: index.meta, optimizer } : { meta: index.meta };
+  return optimizer ? { model, meta: index.meta, optimizer } : { model, meta: index.meta };
+}
+
+// Structural rather than instanceof: a state dict is a plain record of HostTensors.
+function isModule(m: Module | Record<string, HostTensor>): m is Module {
+  return typeof (m as Partial<Module>).stateDict === 'function';
 }
 
 async function readIndex(dir: string): Promise<Index> {

@@ -17,6 +17,8 @@ export {
   CHECKPOINT_FILES,
   saveCheckpoint,
   loadCheckpoint,
+  readCheckpoint,
+  type CheckpointContents,
   type CheckpointExtra,
   type LoadedCheckpoint,
 } from './checkpoint.js';

@@ -4,4 +4,4 @@ export { OnnxDeviceError, type OnnxDevice } from './session.js';
 export { OptimizerConfigError } from './adam.js';
 export { TraceError } from './ir.js';
 export { benchConvLayer, type ConvLayerBench, type ConvLayerTimes } from './bench-conv.js';
-export { exportOnnx, onnxModelBytes, type ExportInput } from './export.js';
+export { exportOnnx, onnxModelBytes, type ExportInput, type ExportedOutputs } from './export.js';
