@@ -1,5 +1,6 @@
 import { HostTensor, create, registry } from '@zoo/core';
 import { SyntheticDataset, renderSyntheticClip, syntheticSchema } from '../src/data/index.js';
+import { meanFrame } from '../src/run/evaluate.js';
 
 async function collect(ds: SyntheticDataset, epoch = 0): Promise<HostTensor<'float32'>[]> {
   const out: HostTensor<'float32'>[] = [];
@@ -47,6 +48,34 @@ describe('synthetic dataset', () => {
       expect(std).toBeGreaterThan(0.02);
     }
     expect(moving).toBeGreaterThanOrEqual(5);
+  });
+
+  it('describes the same scene at every resolution, anti-aliased: 64 px box-averaged to 16 px is close to 16 px', () => {
+    const big = renderSyntheticClip(7, 3, 64);
+    const small = renderSyntheticClip(7, 3, 16);
+    const down = new Float32Array(small.length);
+    for (let t = 0; t < 3; t++)
+      for (let y = 0; y < 16; y++)
+        for (let x = 0; x < 16; x++)
+          for (let c = 0; c < 3; c++) {
+            let acc = 0;
+            for (let j = 0; j < 4; j++) for (let i = 0; i < 4; i++) acc += big[((t * 64 + y * 4 + j) * 64 + x * 4 + i) * 3 + c]!;
+            down[((t * 16 + y) * 16 + x) * 3 + c] = acc / 16;
+          }
+    expect(meanAbsDiff(down, small)).toBeLessThan(0.02);
+    // Another seed's scene is far away, so the closeness above is not just smoothness.
+    expect(meanAbsDiff(down, renderSyntheticClip(8, 3, 16))).toBeGreaterThan(0.05);
+  });
+
+  it('moves enough at 16 px that the per-clip mean frame loses detail (clips are not near-static)', async () => {
+    const ds = new SyntheticDataset(syntheticSchema.parse({ length: 8, frames: 8, resolution: 16, seed: 2 }));
+    for await (const b of ds.batches(8)) {
+      const m = meanFrame(b);
+      let se = 0;
+      for (let i = 0; i < b.size; i++) se += (b.data[i]! - m.data[i]!) ** 2;
+      // RMS change of a pixel from its clip mean: above 2/255 on average over the clips.
+      expect(Math.sqrt(se / b.size)).toBeGreaterThan(0.04);
+    }
   });
 
   it('eval clips are fixed across epochs; train clips are new each epoch and never equal eval clips', async () => {

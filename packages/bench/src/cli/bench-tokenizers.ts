@@ -58,7 +58,7 @@ export function tokenizersCommand(y: Argv, io: CliIo): Argv {
         .option('resume', { type: 'boolean', default: false, describe: 'skip finished tokenizers, continue the others from their checkpoints' })
         .option('checkpoint-every', { type: 'number', default: D.checkpointEvery, describe: 'steps between checkpoints (0: only at the end)' })
         .option('eval-every', { type: 'number', default: D.evalEvery, describe: 'steps between PSNR evaluations for the curves (0: only at the end)' })
-        .option('disc-start', { type: 'number', describe: 'step at which the GAN losses start (default 3/4 of --steps)' })
+        .option('disc-start', { type: 'number', describe: 'step at which the GAN losses start (default: 3/4 of --steps for runs of 4000+ steps; shorter runs train without the GAN phase)' })
         .option('fvd-model', { type: 'string', describe: 'I3D ONNX feature network for FVD (unavailable without it)' })
         .option('cache-dir', { type: 'string', describe: 'decode cache for video datasets' })
         .example('$0 tokenizers', 'the default: 4 quantizers on synthetic clips, minutes on a laptop CPU')

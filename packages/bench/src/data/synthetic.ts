@@ -4,7 +4,15 @@
  * 2-4 textured shapes (discs, rotating boxes, ellipses) moving at varied
  * speeds, bouncing off the borders and occluding each other in a fixed depth
  * order: enough motion, texture and occlusion to tell tokenizers apart, and
- * fast to generate in plain JS (tens of milliseconds per 17x64x64 clip).
+ * fast to generate in plain JS.
+ *
+ * The scene is defined in frame units (positions, sizes and speeds as
+ * fractions of the frame side, texture frequencies in cycles per frame), so
+ * a seed describes the same video at every resolution, and the resolution
+ * only sets how it is sampled: each output pixel is the box average of
+ * `supersampleFactor(R)`² sub-pixel samples, the anti-aliasing any camera's
+ * pixel footprint does. Without it, textures above the pixel Nyquist rate
+ * alias into noise at small R (16 px frames were mostly noise before).
  *
  * Clip k is a pure function of (seed, sampling stream, epoch for train, k):
  * eval clips are the same set every time, train clips are fresh every epoch,
@@ -33,6 +41,7 @@ export const syntheticSchema = z.object({
 export type SyntheticConfig = z.infer<typeof syntheticSchema>;
 
 type Rgb = [number, number, number];
+/** A sinusoidal grating of the background; frequencies in cycles per frame side. */
 interface Grating {
   fx: number;
   fy: number;
@@ -40,6 +49,7 @@ interface Grating {
   amp: number;
   color: Rgb;
 }
+/** A moving shape; lengths and speeds in frame sides (per frame). */
 interface Shape {
   kind: 'disc' | 'box' | 'ellipse';
   x: number;
@@ -51,27 +61,41 @@ interface Shape {
   angle: number;
   spin: number;
   colors: [Rgb, Rgb];
-  /** Stripe frequency (cycles per pixel) and orientation of the shape's own texture. */
+  /** Stripe frequency (cycles per frame side) and orientation of the shape's own texture. */
   freq: number;
   texAngle: number;
   checker: boolean;
+}
+
+/**
+ * Sub-pixel samples per output pixel along each axis: 4 up to 32 px (where
+ * aliasing is worst), 2 at 64 px, 1 from 128 px, so rendering cost stays
+ * near that of a 128x128 frame at small sizes.
+ */
+export function supersampleFactor(resolution: number): number {
+  return Math.max(1, Math.min(4, Math.ceil(128 / resolution)));
 }
 
 function color(rng: Rng): Rgb {
   return [rng.uniform(0.05, 0.95), rng.uniform(0.05, 0.95), rng.uniform(0.05, 0.95)];
 }
 
-function makeShape(rng: Rng, r: number): Shape {
+/** Log-uniform draw in [lo, hi]. */
+function logUniform(rng: Rng, lo: number, hi: number): number {
+  return Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
+}
+
+function makeShape(rng: Rng): Shape {
   const kinds = ['disc', 'box', 'ellipse'] as const;
   const kind = kinds[rng.int(3)]!;
-  const size = rng.uniform(0.08, 0.22) * r;
-  // Speeds from near-still to fast (0.25 to 4 px/frame at R = 64) so motion estimation is exercised at several scales.
-  const speed = Math.exp(rng.uniform(Math.log(0.25), Math.log(4))) * (r / 64);
+  const size = rng.uniform(0.1, 0.24);
+  // 1% to 8% of the frame per frame (log-uniform): from a slow drift to crossing the frame in about a second at 12 fps.
+  const speed = logUniform(rng, 0.01, 0.08);
   const dir = rng.uniform(0, 2 * Math.PI);
   return {
     kind,
-    x: rng.uniform(0.15, 0.85) * r,
-    y: rng.uniform(0.15, 0.85) * r,
+    x: rng.uniform(0.15, 0.85),
+    y: rng.uniform(0.15, 0.85),
     vx: speed * Math.cos(dir),
     vy: speed * Math.sin(dir),
     a: size,
@@ -79,7 +103,8 @@ function makeShape(rng: Rng, r: number): Shape {
     angle: rng.uniform(0, Math.PI),
     spin: kind === 'disc' ? 0 : rng.uniform(-0.12, 0.12),
     colors: [color(rng), color(rng)],
-    freq: rng.uniform(0.06, 0.3) * (64 / r),
+    // 2-6 stripes per frame side: 1-3 stripe pairs across a shape, resolvable (with anti-aliasing) from 16 px up.
+    freq: rng.uniform(2, 6),
     texAngle: rng.uniform(0, Math.PI),
     checker: rng.next() < 0.4,
   };
@@ -94,8 +119,8 @@ function bounce(p0: number, v: number, t: number, lo: number, hi: number): numbe
   return lo + p;
 }
 
-/** Signed distance (pixels, negative inside) of a point in the shape's own frame. */
-function signedDistance(s: Shape, u: number, v: number): number {
+/** Signed distance (same units as the shape, negative inside) of a point in the shape's own frame. */
+function signedDistance(s: { kind: Shape['kind']; a: number; b: number }, u: number, v: number): number {
   if (s.kind === 'disc') return Math.sqrt(u * u + v * v) - s.a;
   if (s.kind === 'box') {
     const qx = Math.abs(u) - s.a;
@@ -104,41 +129,67 @@ function signedDistance(s: Shape, u: number, v: number): number {
     const oy = Math.max(qy, 0);
     return Math.sqrt(ox * ox + oy * oy) + Math.min(Math.max(qx, qy), 0);
   }
-  // Ellipse: scaled-radius approximation; exact enough for a 1-pixel soft edge.
+  // Ellipse: scaled-radius approximation; exact enough for a one-sample soft edge.
   const eu = u / s.a;
   const ev = v / s.b;
   return (Math.sqrt(eu * eu + ev * ev) - 1) * Math.min(s.a, s.b);
 }
 
-/** Renders one clip [T, R, R, 3] in [0, 1] from its own seed. */
+/** Box-averages an [n, n, 3] frame by `s` into [n/s, n/s, 3] at `out[offset..]`, clamped to [0, 1]. */
+function boxDownsample(src: Float64Array, n: number, s: number, out: Float32Array, offset: number): void {
+  const r = n / s;
+  const inv = 1 / (s * s);
+  for (let y = 0; y < r; y++) {
+    for (let x = 0; x < r; x++) {
+      for (let c = 0; c < 3; c++) {
+        let acc = 0;
+        for (let j = 0; j < s; j++) {
+          const row = ((y * s + j) * n + x * s) * 3 + c;
+          for (let i = 0; i < s; i++) acc += src[row + i * 3]!;
+        }
+        out[offset + (y * r + x) * 3 + c] = Math.min(1, Math.max(0, acc * inv));
+      }
+    }
+  }
+}
+
+/** Renders one clip [T, R, R, 3] in [0, 1] from its own seed (anti-aliased; see the module comment). */
 export function renderSyntheticClip(seed: number, frames: number, r: number, minShapes = 2, maxShapes = 4): Float32Array {
   const rng = new Rng(seed);
   const base = color(rng);
+  // 1-4 cycles per frame side: broad background structure, not pixel noise.
   const gratings: Grating[] = Array.from({ length: 3 }, () => {
-    const f = rng.uniform(0.02, 0.15) * (64 / r);
+    const f = rng.uniform(1, 4);
     const th = rng.uniform(0, Math.PI);
-    return { fx: f * Math.cos(th), fy: f * Math.sin(th), phase: rng.uniform(0, 2 * Math.PI), amp: rng.uniform(0.05, 0.2), color: color(rng) };
+    return { fx: f * Math.cos(th), fy: f * Math.sin(th), phase: rng.uniform(0, 2 * Math.PI), amp: rng.uniform(0.15, 0.4), color: color(rng) };
   });
-  const panSpeed = rng.uniform(0, 1.5) * (r / 64);
+  // Camera pan of 1% to 4% of the frame per frame: the background drifts by a tenth to a third of the frame over 8 frames.
+  const panSpeed = rng.uniform(0.01, 0.04);
   const panDir = rng.uniform(0, 2 * Math.PI);
   const pan = [panSpeed * Math.cos(panDir), panSpeed * Math.sin(panDir)] as const;
   const lo = Math.min(minShapes, maxShapes);
   const nShapes = lo + rng.int(Math.max(minShapes, maxShapes) - lo + 1);
-  const shapes = Array.from({ length: nShapes }, () => makeShape(rng, r));
+  const shapes = Array.from({ length: nShapes }, () => makeShape(rng));
 
+  const ss = supersampleFactor(r);
+  const n = r * ss;
   const out = new Float32Array(frames * r * r * 3);
+  const hi = new Float64Array(n * n * 3);
   // Gratings are separable: sin(ax + by + φ) = sin(ax)·cos(by + φ) + cos(ax)·sin(by + φ),
-  // so per frame one table per row and per column replaces a sin per pixel.
-  const gx = gratings.map(() => [new Float64Array(r), new Float64Array(r)] as const);
-  const gy = gratings.map(() => [new Float64Array(r), new Float64Array(r)] as const);
+  // so per frame one table per row and per column replaces a sin per sample.
+  const gx = gratings.map(() => [new Float64Array(n), new Float64Array(n)] as const);
+  const gy = gratings.map(() => [new Float64Array(n), new Float64Array(n)] as const);
   const px = new Float64Array(3);
+  // Shape edges are softened over one sub-pixel sample (in pixel units of the supersampled frame).
+  const edge = 1 / n;
   for (let t = 0; t < frames; t++) {
     const ox = pan[0] * t;
     const oy = pan[1] * t;
     gratings.forEach((g, k) => {
-      for (let i = 0; i < r; i++) {
-        const ax = 2 * Math.PI * g.fx * (i + 0.5 + ox);
-        const by = 2 * Math.PI * g.fy * (i + 0.5 + oy) + g.phase;
+      for (let i = 0; i < n; i++) {
+        const u = (i + 0.5) / n;
+        const ax = 2 * Math.PI * g.fx * (u + ox);
+        const by = 2 * Math.PI * g.fy * (u + oy) + g.phase;
         gx[k]![0][i] = Math.sin(ax);
         gx[k]![1][i] = Math.cos(ax);
         gy[k]![0][i] = Math.cos(by);
@@ -147,13 +198,15 @@ export function renderSyntheticClip(seed: number, frames: number, r: number, min
     });
     const placed = shapes.map((s) => {
       const ang = s.angle + s.spin * t;
-      const cx = bounce(s.x, s.vx, t, s.a, r - s.a);
-      const cy = bounce(s.y, s.vy, t, s.a, r - s.a);
-      const reach = Math.max(s.a, s.b) * Math.SQRT2 + 1;
+      const cx = bounce(s.x, s.vx, t, s.a, 1 - s.a);
+      const cy = bounce(s.y, s.vy, t, s.a, 1 - s.a);
+      const reach = Math.max(s.a, s.b) * Math.SQRT2 + edge;
       return { s, cx, cy, cos: Math.cos(ang), sin: Math.sin(ang), x0: cx - reach, x1: cx + reach, y0: cy - reach, y1: cy + reach };
     });
-    for (let y = 0; y < r; y++) {
-      for (let x = 0; x < r; x++) {
+    for (let y = 0; y < n; y++) {
+      const fy = (y + 0.5) / n;
+      for (let x = 0; x < n; x++) {
+        const fx = (x + 0.5) / n;
         for (let c = 0; c < 3; c++) px[c] = base[c]!;
         for (let k = 0; k < gratings.length; k++) {
           const g = gratings[k]!;
@@ -162,14 +215,12 @@ export function renderSyntheticClip(seed: number, frames: number, r: number, min
         }
         // Later shapes are nearer: painter's order gives the occlusions.
         for (const p of placed) {
-          const fx = x + 0.5;
-          const fy = y + 0.5;
           if (fx < p.x0 || fx > p.x1 || fy < p.y0 || fy > p.y1) continue;
           const dx = fx - p.cx;
           const dy = fy - p.cy;
           const u = dx * p.cos + dy * p.sin;
           const v = -dx * p.sin + dy * p.cos;
-          const cover = Math.min(1, Math.max(0, 0.5 - signedDistance(p.s, u, v)));
+          const cover = Math.min(1, Math.max(0, 0.5 - signedDistance(p.s, u, v) / edge));
           if (cover <= 0) continue;
           const tc = Math.cos(p.s.texAngle) * u + Math.sin(p.s.texAngle) * v;
           let sel = Math.sin(2 * Math.PI * p.s.freq * tc) > 0;
@@ -177,10 +228,11 @@ export function renderSyntheticClip(seed: number, frames: number, r: number, min
           const col = p.s.colors[sel ? 0 : 1];
           for (let c = 0; c < 3; c++) px[c] = px[c]! * (1 - cover) + col[c]! * cover;
         }
-        const o = ((t * r + y) * r + x) * 3;
-        for (let c = 0; c < 3; c++) out[o + c] = Math.min(1, Math.max(0, px[c]!));
+        const o = (y * n + x) * 3;
+        for (let c = 0; c < 3; c++) hi[o + c] = Math.min(1, Math.max(0, px[c]!));
       }
     }
+    boxDownsample(hi, n, ss, out, t * r * r * 3);
   }
   return out;
 }

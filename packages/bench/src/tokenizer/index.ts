@@ -3,3 +3,4 @@ export * from './spec.js';
 export * from './quantizer-config.js';
 export * from './presets.js';
 export * from './tokenizer.js';
+export * from './init.js';

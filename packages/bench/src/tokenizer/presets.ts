@@ -24,7 +24,7 @@ export interface PresetOptions {
 interface PresetDef {
   description: string;
   reference: string;
-  build(o: Required<Omit<PresetOptions, 'quantizer'>> & { quantizer?: string }): Omit<TokenizerSpec, 'name'>;
+  build(o: Required<Omit<PresetOptions, 'quantizer'>> & { quantizer?: string }): Omit<TokenizerSpec, 'name' | 'init'>;
 }
 
 /** Latent width shared by every preset at CPU scale: log2(256) so LFQ needs no projection at the default K. */

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { INIT_SCHEMES } from './init.js';
 
 const component = z.object({
   /** Registry name, e.g. 'conv2d', 'lfq', 'patchgan'. */
@@ -50,6 +51,8 @@ export const tokenizerSpecSchema = z.object({
   decoder: component.optional(),
   quantizer: component,
   discriminator: component.optional(),
+  /** Encoder/decoder parameter init (see init.ts). Default 'kaiming-zero-residual'; 'torch' keeps PyTorch's default. */
+  init: z.enum(INIT_SCHEMES).default('kaiming-zero-residual'),
   losses: lossSpecSchema.default(lossSpecSchema.parse({})),
 });
 export type TokenizerSpec = z.output<typeof tokenizerSpecSchema>;

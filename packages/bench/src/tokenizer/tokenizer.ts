@@ -15,6 +15,7 @@ import '@zoo/discriminators';
 import type { ChannelLayout } from '@zoo/quantizers';
 import type { TokenizerSpec } from './spec.js';
 import { TokenizerSpecError } from './spec.js';
+import { initCodecModule } from './init.js';
 
 /** What the trainer needs from an encoder or decoder (the @zoo/encoders-3d classes satisfy it). */
 export interface CodecModule extends Module {
@@ -66,6 +67,9 @@ export class Tokenizer extends Module {
     this.encoder = this.child('encoder', build<CodecModule>('encoder', spec.encoder.name, spec.encoder.config));
     this.quantizer = this.child('quantizer', build<QuantizerModule>('quantizer', spec.quantizer.name, spec.quantizer.config));
     this.decoder = this.child('decoder', build<CodecModule>('decoder', dec.name, dec.config));
+    const seed = Number((spec.encoder.config as { seed?: unknown }).seed ?? 0);
+    initCodecModule(this.encoder, spec.init, seed);
+    initCodecModule(this.decoder, spec.init, seed ^ 0x5bd1e995);
     // Naming the tree now: engines key graph inputs and optimizer slots by Variable.key.
     this.namedVariables();
     this.discriminator = spec.discriminator

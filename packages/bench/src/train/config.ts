@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 export const trainConfigSchema = z.object({
-  /** Optimizer steps. Default 500 (the CPU default budget of `zoo tokenizers`, see run/options.ts). */
+  /** Optimizer steps. Default 500 (`zoo tokenizers` passes its own budget, 1000, see run/options.ts). */
   steps: z.number().int().min(1).default(500),
   /** Clips per batch. Default 4. */
   batch: z.number().int().min(1).default(4),

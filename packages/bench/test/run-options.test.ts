@@ -1,0 +1,28 @@
+/**
+ * Defaults of `zoo tokenizers` that the default run's acceptance depends on:
+ * the CPU budget, and no GAN phase in runs too short to train one.
+ */
+import { defaultDiscStart, GAN_MIN_STEPS, parseRunOptions, RunOptionsError } from '../src/run/options.js';
+
+describe('run options', () => {
+  it('defaults to the measured CPU budget on synthetic clips', () => {
+    const o = parseRunOptions({});
+    expect(o).toMatchObject({ dataset: 'synthetic', tokenizers: ['vqgan'], frames: 8, resolution: 16, batch: 4, steps: 1000, lr: 2e-3, codebookSize: 256 });
+  });
+
+  it('leaves the GAN off in short preset runs and starts it at 3/4 of long ones', () => {
+    expect(parseRunOptions({}).discStart).toBe(1000);
+    expect(parseRunOptions({ steps: GAN_MIN_STEPS }).discStart).toBe(GAN_MIN_STEPS * 0.75);
+    expect(defaultDiscStart(GAN_MIN_STEPS - 1)).toBe(GAN_MIN_STEPS - 1);
+    expect(parseRunOptions({ discStart: 7 }).discStart).toBe(7);
+  });
+
+  it("keeps a JSON config's own discStart unless --disc-start is given", () => {
+    expect(parseRunOptions({ config: 'specs.json' }).discStart).toBeUndefined();
+    expect(parseRunOptions({ config: 'specs.json', discStart: 5 }).discStart).toBe(5);
+  });
+
+  it('rejects a bad shard naming the option', () => {
+    expect(() => parseRunOptions({ shard: '2/2' })).toThrow(RunOptionsError);
+  });
+});
