@@ -8,7 +8,7 @@ import { createOnnxEngine } from '../src/engine/onnx/index.js';
 import type { Engine, Inputs } from '../src/engine/engine.js';
 import type { ConvOptions, Ops, Tensor } from '../src/ops.js';
 import type { HostTensor } from '../src/tensor.js';
-import { expectClose, gradCheck, rand, randAwayFromZero, refConv, refConvTranspose, refPool } from './onnx-helpers.js';
+import { run1, expectClose, gradCheck, rand, randAwayFromZero, refConv, refConvTranspose, refPool } from './onnx-helpers.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -18,9 +18,6 @@ afterAll(async () => {
   await engine.dispose();
 });
 
-async function run1(f: (o: Ops, x: Record<string, Tensor>) => Tensor, inputs: Record<string, HostTensor>): Promise<HostTensor> {
-  return (await engine.compile<Inputs, { y: Tensor }>((o, x) => ({ y: f(o, x) })).run(inputs)).y;
-}
 
 interface ConvCase {
   name: string;
@@ -53,7 +50,7 @@ describe('onnx conv', () => {
     const opts: ConvOptions = { stride: c.stride, padding: c.pads, dilation: c.dilation, groups: c.groups };
     const f = (o: Ops, i: Record<string, Tensor>): Tensor => o.conv(i.x!, i.w!, c.bias ? i.b : undefined, opts);
     const inputs: Record<string, HostTensor> = c.bias ? { x, w, b } : { x, w };
-    const y = await run1(f, inputs);
+    const y = await run1(engine, f, inputs);
     const want = refConv(x, w, c.bias ? b : undefined, { stride: c.stride, pads: c.pads, dilation: c.dilation, groups: c.groups });
     expect(y.shape).toEqual(want.shape);
     expectClose(y.data, want.data, 1e-5);
@@ -96,7 +93,7 @@ describe('onnx convTranspose', () => {
     const b = rand([cout], 6);
     const opts = { stride: c.stride, padding: c.pads, dilation: c.dilation, groups: c.groups, outputPadding: c.outputPadding };
     const f = (o: Ops, i: Record<string, Tensor>): Tensor => o.convTranspose(i.x!, i.w!, i.b, opts);
-    const y = await run1(f, { x, w, b });
+    const y = await run1(engine, f, { x, w, b });
     const ref = refConvTranspose(x, w, { ...c, pads: c.pads });
     const want = Array.from(ref.data, (v, k) => v + b.data[Math.floor(k / (ref.size / ref.shape[0]! / cout)) % cout]!);
     expect(y.shape).toEqual(ref.shape);
@@ -123,7 +120,7 @@ describe('onnx pooling', () => {
       const opts = { kernel: k, stride: s, padding: p, ceilMode: ceil };
       return kind === 'max' ? o.maxPool(i.x!, opts) : o.avgPool(i.x!, opts);
     };
-    const y = await run1(f, { x });
+    const y = await run1(engine, f, { x });
     const want = refPool(x, kind, k, s, p, ceil);
     expect(y.shape).toEqual(want.shape);
     expectClose(y.data, want.data, 1e-5);

@@ -6,7 +6,7 @@ import { createOnnxEngine } from '../src/engine/onnx/index.js';
 import type { Engine, Inputs } from '../src/engine/engine.js';
 import type { Ops, Tensor } from '../src/ops.js';
 import { HostTensor } from '../src/tensor.js';
-import { expectClose, gradCheck, rand, randAwayFromZero } from './onnx-helpers.js';
+import { run1, expectClose, gradCheck, rand, randAwayFromZero } from './onnx-helpers.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -16,9 +16,6 @@ afterAll(async () => {
   await engine.dispose();
 });
 
-async function run1(f: (o: Ops, x: Record<string, Tensor>) => Tensor, inputs: Record<string, HostTensor>): Promise<HostTensor> {
-  return (await engine.compile<Inputs, { y: Tensor }>((o, x) => ({ y: f(o, x) })).run(inputs)).y;
-}
 
 const erf = (x: number): number => {
   // Abramowitz-Stegun 7.1.26 is too coarse; integrate the series instead
@@ -61,7 +58,7 @@ function domain(kind: 'any' | 'pos' | 'away', seed: number): HostTensor {
 describe('onnx unary ops', () => {
   test.each(unary)('%s forward matches JS and gradient matches finite differences', async (_, f, ref, kind) => {
     const x = domain(kind, 7);
-    const y = await run1((o, i) => f(o, i.x!), { x });
+    const y = await run1(engine, (o, i) => f(o, i.x!), { x });
     expectClose(y.data, Array.from(x.data, ref), 1e-5);
     await gradCheck(engine, (o, i) => f(o, i.x!), { x });
   });
@@ -108,7 +105,7 @@ describe('onnx binary ops with broadcasting', () => {
     ['minimum', (o, x, y) => o.minimum(x, y), Math.min],
   ];
   test.each(binary)('%s forward and gradients (both operands, broadcast)', async (_, f, ref) => {
-    const y = await run1((o, i) => f(o, i.a!, i.b!), { a, b });
+    const y = await run1(engine, (o, i) => f(o, i.a!, i.b!), { a, b });
     expect(y.shape).toEqual([2, 3, 4]);
     const want: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) want.push(ref(a.data[i * 12 + j * 4 + k]!, b.data[j]!));
@@ -168,7 +165,7 @@ describe('onnx reductions', () => {
     ['min axes [1, 2] keepDims', (o, t) => o.min(t, [1, 2], true), [2, 1, 1]],
   ];
   test.each(red)('%s: shape, value and gradient', async (_, f, shape) => {
-    const y = await run1((o, i) => f(o, i.x!), { x });
+    const y = await run1(engine, (o, i) => f(o, i.x!), { x });
     expect(y.shape).toEqual(shape);
     await gradCheck(engine, (o, i) => f(o, i.x!), { x });
   });
@@ -209,8 +206,8 @@ describe('onnx reductions', () => {
 
   test('softmax and logSoftmax: values and gradients', async () => {
     const z = rand([2, 5], 21, -2, 2);
-    const sm = await run1((o, i) => o.softmax(i.z!), { z });
-    const ls = await run1((o, i) => o.logSoftmax(i.z!, 0), { z });
+    const sm = await run1(engine, (o, i) => o.softmax(i.z!), { z });
+    const ls = await run1(engine, (o, i) => o.logSoftmax(i.z!, 0), { z });
     for (let r = 0; r < 2; r++) {
       const row = Array.from(z.data.slice(r * 5, r * 5 + 5));
       const e = row.map((v) => Math.exp(v - Math.max(...row)));
@@ -229,7 +226,7 @@ describe('onnx reductions', () => {
   test('matmul with transposes and batch broadcasting', async () => {
     const a = rand([2, 3, 4], 31);
     const b = rand([5, 4], 32);
-    const y = await run1((o, i) => o.matmul(i.a!, i.b!, false, true), { a, b });
+    const y = await run1(engine, (o, i) => o.matmul(i.a!, i.b!, false, true), { a, b });
     expect(y.shape).toEqual([2, 3, 5]);
     const want: number[] = [];
     for (let n = 0; n < 2; n++)

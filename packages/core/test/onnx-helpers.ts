@@ -183,3 +183,8 @@ export function refPool(x: HostTensor, kind: 'max' | 'avg', k: number[], s: numb
   }
   return HostTensor.from(out, [n, c, ...os]);
 }
+
+/** Runs `f` once on `engine` and returns its single output. */
+export async function run1(engine: Engine, f: TestFn, inputs: Record<string, HostTensor>): Promise<HostTensor> {
+  return (await engine.compile<Inputs, { y: Tensor }>((o, x) => ({ y: f(o, x) })).run(inputs)).y;
+}

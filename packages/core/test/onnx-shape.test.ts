@@ -7,7 +7,7 @@ import { createOnnxEngine } from '../src/engine/onnx/index.js';
 import type { Engine, Inputs } from '../src/engine/engine.js';
 import type { Ops, Tensor } from '../src/ops.js';
 import { HostTensor } from '../src/tensor.js';
-import { expectClose, gradCheck, rand } from './onnx-helpers.js';
+import { run1, expectClose, gradCheck, rand } from './onnx-helpers.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -17,9 +17,6 @@ afterAll(async () => {
   await engine.dispose();
 });
 
-async function run1(f: (o: Ops, x: Record<string, Tensor>) => Tensor, inputs: Record<string, HostTensor>): Promise<HostTensor> {
-  return (await engine.compile<Inputs, { y: Tensor }>((o, x) => ({ y: f(o, x) })).run(inputs)).y;
-}
 
 const iota = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -27,7 +24,7 @@ describe('onnx shape ops', () => {
   const x = HostTensor.from(iota(24), [2, 3, 4]);
 
   test('reshape with -1 and transpose', async () => {
-    const r = await run1((o, i) => o.transpose(o.reshape(i.x!, [6, -1]), [1, 0]), { x });
+    const r = await run1(engine, (o, i) => o.transpose(o.reshape(i.x!, [6, -1]), [1, 0]), { x });
     expect(r.shape).toEqual([4, 6]);
     const want: number[] = [];
     for (let j = 0; j < 4; j++) for (let i = 0; i < 6; i++) want.push(i * 4 + j);
@@ -45,11 +42,11 @@ describe('onnx shape ops', () => {
       [[0], [10], [4], [0, 4, 8]],
     ];
     for (const [b, e, s, want] of cases) {
-      const r = await run1((o, i) => o.slice(i.a!, b, e, undefined, s), { a });
+      const r = await run1(engine, (o, i) => o.slice(i.a!, b, e, undefined, s), { a });
       expect(Array.from(r.data)).toEqual(want);
       await gradCheck(engine, (o, i) => o.slice(i.a!, b, e, undefined, s), { a: rand([10], 2) });
     }
-    const m = await run1((o, i) => o.slice(i.x!, [1, 3], [3, -5], [1, 2], [1, -2]), { x });
+    const m = await run1(engine, (o, i) => o.slice(i.x!, [1, 3], [3, -5], [1, 2], [1, -2]), { x });
     expect(m.shape).toEqual([2, 2, 2]);
     expect(Array.from(m.data)).toEqual([7, 5, 11, 9, 19, 17, 23, 21]);
     await gradCheck(engine, (o, i) => o.slice(i.x!, [1, 3], [3, -5], [1, 2], [1, -2]), { x: rand([2, 3, 4], 3) });
@@ -57,7 +54,7 @@ describe('onnx shape ops', () => {
 
   test.each(['constant', 'reflect', 'replicate'] as const)('pad mode %s: values and gradient', async (mode) => {
     const a = HostTensor.from([1, 2, 3, 4, 5, 6], [2, 3]);
-    const r = await run1((o, i) => o.pad(i.a!, [[1, 0], [2, 1]], mode, 9), { a });
+    const r = await run1(engine, (o, i) => o.pad(i.a!, [[1, 0], [2, 1]], mode, 9), { a });
     expect(r.shape).toEqual([3, 6]);
     const row = (v: number[]): number[] =>
       mode === 'constant' ? [9, 9, ...v, 9] : mode === 'reflect' ? [v[2]!, v[1]!, ...v, v[1]!] : [v[0]!, v[0]!, ...v, v[2]!];
@@ -70,11 +67,11 @@ describe('onnx shape ops', () => {
   test('concat, broadcastTo and their gradients', async () => {
     const a = rand([2, 1, 3], 6);
     const b = rand([2, 2, 3], 7);
-    const c = await run1((o, i) => o.concat([i.a!, i.b!, i.a!], 1), { a, b });
+    const c = await run1(engine, (o, i) => o.concat([i.a!, i.b!, i.a!], 1), { a, b });
     expect(c.shape).toEqual([2, 4, 3]);
     expectClose(c.data.slice(0, 12), [...a.data.slice(0, 3), ...b.data.slice(0, 6), ...a.data.slice(0, 3)], 0);
     await gradCheck(engine, (o, i) => o.concat([i.a!, i.b!, i.a!], 1), { a, b });
-    const e = await run1((o, i) => o.broadcastTo(i.a!, [3, 2, 4, 3]), { a });
+    const e = await run1(engine, (o, i) => o.broadcastTo(i.a!, [3, 2, 4, 3]), { a });
     expect(e.shape).toEqual([3, 2, 4, 3]);
     expect(e.data[1 * 24 + 1 * 12 + 2 * 3 + 1]).toBe(a.data[4]); // [1, 1, 2, 1] reads a[1, 0, 1]
     await gradCheck(engine, (o, i) => o.broadcastTo(i.a!, [3, 2, 4, 3]), { a });
@@ -83,12 +80,12 @@ describe('onnx shape ops', () => {
   test('gather on axis 0 and 1 with repeated indices; gradient scatter-adds', async () => {
     const t = rand([4, 3], 8);
     const idx = HostTensor.int([3, 0, 3, 1], [2, 2]);
-    const g0 = await run1((o, i) => o.gather(i.t!, i.idx!, 0), { t, idx });
+    const g0 = await run1(engine, (o, i) => o.gather(i.t!, i.idx!, 0), { t, idx });
     expect(g0.shape).toEqual([2, 2, 3]);
     expectClose(g0.data, [3, 0, 3, 1].flatMap((r) => Array.from(t.data.slice(r * 3, r * 3 + 3))), 0);
     await gradCheck(engine, (o, i) => o.gather(i.t!, i.idx!, 0), { t, idx }, ['t']);
     const idx1 = HostTensor.int([2, 2, 0], [3]);
-    const g1 = await run1((o, i) => o.gather(i.t!, i.idx1!, 1), { t, idx1 });
+    const g1 = await run1(engine, (o, i) => o.gather(i.t!, i.idx1!, 1), { t, idx1 });
     expect(g1.shape).toEqual([4, 3]);
     expect(Array.from(g1.data.slice(0, 3))).toEqual([t.data[2], t.data[2], t.data[0]]);
     await gradCheck(engine, (o, i) => o.gather(i.t!, i.idx1!, 1), { t, idx1 }, ['t']);
