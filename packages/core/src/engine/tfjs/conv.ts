@@ -78,18 +78,15 @@ export function conv(x0: tf.Tensor, w0: tf.Tensor, bias: tf.Tensor | undefined, 
   if (cin !== w0.shape[1]! * groups || cout % groups !== 0) {
     throw new ShapeError('conv', `input channels ${w0.shape[1]! * groups} (weight Cin/groups ${w0.shape[1]} x groups ${groups}) and Cout divisible by groups`, x0.shape);
   }
-  let stride = perDim(opts.stride, r, 1, 'conv stride');
-  let dil = perDim(opts.dilation, r, 1, 'conv dilation');
-  let pads = padPairs(opts.padding, r);
-  let x = x0;
-  let w = w0;
-  if (r === 1) {
-    x = tf.expandDims(x, 2);
-    w = tf.expandDims(w, 2);
-    stride = [1, ...stride];
-    dil = [1, ...dil];
-    pads = [[0, 0], ...pads];
-  }
+  const g = liftConv1d(r, {
+    x: x0,
+    w: w0,
+    stride: perDim(opts.stride, r, 1, 'conv stride'),
+    dil: perDim(opts.dilation, r, 1, 'conv dilation'),
+    pads: padPairs(opts.padding, r),
+  });
+  const { stride, dil, pads } = g;
+  let { x, w } = g;
   const rr = x.rank - 2;
   w = dilateKernel(w, dil);
   if (pads.some(([a, b]) => a !== 0 || b !== 0)) x = tf.pad(x, [[0, 0], [0, 0], ...pads]);
@@ -112,6 +109,27 @@ export function conv(x0: tf.Tensor, w0: tf.Tensor, bias: tf.Tensor | undefined, 
   return addBias(y, bias, cout, 'conv');
 }
 
+
+interface ConvGeometry {
+  x: tf.Tensor;
+  w: tf.Tensor;
+  stride: number[];
+  dil: number[];
+  pads: [number, number][];
+}
+
+/** tfjs has no 1-D conv kernels worth using: run 1-D as 2-D with a unit height axis. */
+function liftConv1d(r: number, g: ConvGeometry): ConvGeometry {
+  if (r !== 1) return g;
+  return {
+    x: tf.expandDims(g.x, 2),
+    w: tf.expandDims(g.w, 2),
+    stride: [1, ...g.stride],
+    dil: [1, ...g.dil],
+    pads: [[0, 0], ...g.pads],
+  };
+}
+
 /**
  * PyTorch ConvTransposeNd: x [N, Cin, ...], w [Cin, Cout/groups, ...k].
  * Computes the full ('valid') transposed conv of size (in-1)*s + k_eff, then
@@ -127,20 +145,17 @@ export function convTranspose(x0: tf.Tensor, w0: tf.Tensor, bias: tf.Tensor | un
     throw new ShapeError('convTranspose', `input channels ${w0.shape[0]} (weight dim 0), divisible by groups ${groups}`, x0.shape);
   }
   const cout = w0.shape[1]! * groups;
-  let stride = perDim(opts.stride, r, 1, 'convTranspose stride');
-  let dil = perDim(opts.dilation, r, 1, 'convTranspose dilation');
-  let pads = padPairs(opts.padding, r);
+  const g = liftConv1d(r, {
+    x: x0,
+    w: w0,
+    stride: perDim(opts.stride, r, 1, 'convTranspose stride'),
+    dil: perDim(opts.dilation, r, 1, 'convTranspose dilation'),
+    pads: padPairs(opts.padding, r),
+  });
+  const { stride, dil, pads } = g;
   let outPad = perDim(opts.outputPadding, r, 0, 'convTranspose outputPadding');
-  let x = x0;
-  let w = w0;
-  if (r === 1) {
-    x = tf.expandDims(x, 2);
-    w = tf.expandDims(w, 2);
-    stride = [1, ...stride];
-    dil = [1, ...dil];
-    pads = [[0, 0], ...pads];
-    outPad = [0, ...outPad];
-  }
+  if (r === 1) outPad = [0, ...outPad];
+  let { x, w } = g;
   const rr = x.rank - 2;
   w = dilateKernel(w, dil);
   const k = w.shape.slice(2);
