@@ -149,4 +149,17 @@ export interface Ops {
   // ---- autodiff -----------------------------------------------------------
   /** Identity in the forward pass, zero gradient (torch .detach()). */
   stopGradient(x: Tensor): Tensor;
+  /**
+   * d(loss)/d(wrt[i]) for each i, taken inside the function being run (like
+   * torch.autograd.grad with create_graph=True); zeros where `loss` does not
+   * depend on a tensor. The result is itself differentiable: an enclosing
+   * `valueAndGrad` / `compileTrainStep` differentiates through it (double
+   * backprop, e.g. the exact R1 penalty ‖∇_x D(x)‖² trained w.r.t. D).
+   * `loss` must have exactly one element (shape [] or [1]) and be float32
+   * (ShapeError / engine error otherwise); `wrt` must be float32 tensors.
+   * Every op between `wrt` and `loss` must be twice differentiable on the
+   * engine for the outer gradient; an op without a second-order rule is
+   * reported by name when the outer gradient is taken.
+   */
+  grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[];
 }

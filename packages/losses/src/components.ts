@@ -12,7 +12,8 @@ import {
 } from './adaptive-weight.js';
 import { adoptWeight, discriminatorLoss, generatorLoss, type DiscriminatorLossCombine, type GanLossKind } from './gan.js';
 import { l1Loss, l2Loss } from './pixel.js';
-import { r1PenaltyEstimate } from './r1.js';
+import { LossConfigError } from './errors.js';
+import { r1Penalty, r1PenaltyEstimate } from './r1.js';
 
 export type PixelLossKind = 'l1' | 'l2';
 
@@ -72,15 +73,22 @@ export class AdaptiveGanWeight {
   }
 }
 
+export type R1Mode = 'exact' | 'estimate';
+
 export interface R1PenaltyConfig {
-  /** Central-difference step. Default 1e-2. */
+  /** 'exact' (default): double backprop through `ops.grad`; 'estimate': central-difference estimator. */
+  mode: R1Mode;
+  /** Central-difference step of the estimate. Default 1e-2 (unused when exact). */
   eps: number;
 }
 
-/** The first-order R1 estimate (see r1.ts); weight it γ/2 outside. */
+/** The R1 penalty (see r1.ts); weight it γ/2 outside. */
 export class R1Penalty {
   constructor(readonly config: R1PenaltyConfig) {}
-  forward(ops: Ops, discriminator: (x: Tensor) => Tensor, real: Tensor, direction: Tensor): Tensor {
+  /** `direction` (same shape as `real`, E[vvᵀ] = I) is needed only in 'estimate' mode, and ignored when exact. */
+  forward(ops: Ops, discriminator: (x: Tensor) => Tensor, real: Tensor, direction?: Tensor): Tensor {
+    if (this.config.mode === 'exact') return r1Penalty(ops, discriminator, real);
+    if (!direction) throw new LossConfigError("loss:r1 with mode 'estimate' needs a direction tensor (e.g. standard-normal, same shape as real)");
     return r1PenaltyEstimate(ops, discriminator, real, direction, this.config.eps);
   }
 }

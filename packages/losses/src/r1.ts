@@ -1,21 +1,42 @@
 /**
  * R1 gradient penalty (Mescheder et al. 2018; StyleGAN's r1 term):
  *
- *   R1 = E_b ‖∇_x Σ D(x_b)‖²      on real samples, weighted γ/2 by the caller.
+ *   R1 = mean_b ‖∇_{x_b} Σ D(x_b)‖²      on real samples, weighted γ/2 by the caller.
  *
- * The exact penalty differentiates a gradient (double backprop), which `Ops`
- * and the engines do not provide. This is the first-order estimator instead:
- * for a direction v with E[v vᵀ] = I (e.g. v ~ N(0, I)),
- *   E_v[(v · ∇D)²] = ‖∇D‖²,
- * and v · ∇D is taken by a central difference, (ΣD(x + εv) − ΣD(x − εv)) / 2ε,
- * which is an ordinary function of D's parameters, so the penalty trains D
- * through the usual backward pass. It is unbiased up to O(ε²) and noisy
- * (one direction per sample); pass fresh directions every step from the host
- * (`Rng.fillNormal`) so a compiled step never reuses them.
- * D runs on [x + εv; x − εv] as one batch: with a BatchNorm discriminator in
- * train mode the two halves share batch statistics, so prefer group/no norm.
+ * Two ways to compute it:
+ * - `r1Penalty` (exact, the default of `loss:r1`): the gradient is taken
+ *   inside the step with `ops.grad`, and the outer backward pass
+ *   differentiates through it (double backprop), as StyleGAN does with
+ *   create_graph=True. Every op of D must be twice differentiable on the
+ *   engine (convs, leakyRelu, norms, average pooling: yes; max pooling on
+ *   tfjs: no, and the outer gradient then names the kernel).
+ * - `r1PenaltyEstimate` (`mode: 'estimate'`): a first-order estimator, for a
+ *   direction v with E[v vᵀ] = I (e.g. v ~ N(0, I)),
+ *     E_v[(v · ∇D)²] = ‖∇D‖²,
+ *   and v · ∇D is taken by a central difference, (ΣD(x + εv) − ΣD(x − εv)) / 2ε,
+ *   which is an ordinary function of D's parameters. Unbiased up to O(ε²)
+ *   and noisy (one direction per sample); pass fresh directions every step
+ *   from the host (`Rng.fillNormal`) so a compiled step never reuses them.
+ *   No second-order rules needed, one extra D forward/backward on 2N samples.
+ * Both treat `real` as a constant (stopGradient): R1 regularizes D only.
+ * With a BatchNorm discriminator in train mode the samples share batch
+ * statistics, so ∇_{x_b} mixes samples (and the estimate's two halves share
+ * them too): prefer group/no norm.
  */
 import { ShapeError, type Ops, type Tensor } from '@zoo/core';
+
+/**
+ * Exact R1: mean over the batch of ‖∇_x ΣD(x)‖² (summing D over the batch
+ * and its patches gives each sample's own gradient when samples do not
+ * interact), differentiable w.r.t. D's parameters through `ops.grad`.
+ * @param discriminator maps a batch [N, ...] to logits [N, ...] (summed per sample).
+ */
+export function r1Penalty(ops: Ops, discriminator: (x: Tensor) => Tensor, real: Tensor): Tensor {
+  if (real.shape.length < 1 || real.shape[0]! < 1) throw new ShapeError('r1Penalty real', '[N, ...] with N >= 1', real.shape);
+  const x = ops.stopGradient(real);
+  const [g] = ops.grad(ops.sum(discriminator(x)), [x]);
+  return ops.div(ops.sum(ops.square(g!)), real.shape[0]!);
+}
 
 /**
  * @param discriminator maps a batch [N, ...] to logits [N, ...] (summed per sample).

@@ -92,9 +92,13 @@ register('loss', 'lpips', (c) => new LPIPS(c), {
   reference: 'richzhang/PerceptualSimilarity v0.1',
 });
 register('loss', 'r1', (c) => new R1Penalty(c), {
-  schema: z.object({ eps: z.number().positive().default(1e-2) }).strict(),
-  description: 'R1 gradient penalty, first-order estimate E_v[(v·∇D)²] by central differences (no double backprop); weight γ/2 outside',
-  reference: 'Mescheder et al. 2018 (R1); estimator: E[vvᵀ] = I',
+  schema: z
+    .object({ mode: z.enum(['exact', 'estimate']).default('exact'), eps: z.number().positive().default(1e-2) })
+    .strict(),
+  description:
+    "R1 gradient penalty mean_b ‖∇_x ΣD(x_b)‖²: mode 'exact' (default, double backprop via ops.grad) or " +
+    "'estimate' (E_v[(v·∇D)²] by central differences, eps); weight γ/2 outside",
+  reference: 'Mescheder et al. 2018 (R1); StyleGAN2 r1 (create_graph=True); estimator: E[vvᵀ] = I',
 });
 register('metric', 'lpips', (c) => new LpipsMetric(c), {
   schema: z

@@ -38,6 +38,12 @@ export const lossSpecSchema = z.object({
   adaptiveEvery: z.number().int().positive().default(10),
   /** LeCam regularization weight (MAGVIT 0.001; 0 = off). Default 0. */
   lecamWeight: z.number().nonnegative().default(0),
+  /**
+   * γ of the R1 gradient penalty on real clips, added to the D loss as γ/2 · R1
+   * (StyleGAN2's r1_gamma convention; exact, by double backprop). Default 0 (off;
+   * taming's VQGAN and MAGVIT do not use it).
+   */
+  r1Weight: z.number().nonnegative().default(0),
   /** Discriminator learning rate relative to the generator's. Default 1. */
   discLrScale: z.number().positive().default(1),
 });

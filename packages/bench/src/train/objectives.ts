@@ -4,12 +4,12 @@
  *   quantizer loss (+ LPIPS) (+ the adaptive-weighted generator GAN loss once
  *   the discriminator has started), one graph per phase;
  * - the discriminator step: GAN loss on real clips and on the generator's
- *   reconstructions (fed in, no generator gradient), plus LeCam;
+ *   reconstructions (fed in, no generator gradient), plus LeCam and R1;
  * - the adaptive-weight losses (reconstruction vs. generator), whose gradient
  *   norms at the decoder's last layer give VQGAN's λ.
  */
 import type { Ops, Tensor } from '@zoo/core';
-import { discriminatorLoss, generatorLoss, l1Loss, l2Loss, type LeCam, type LPIPS } from '@zoo/losses';
+import { discriminatorLoss, generatorLoss, l1Loss, l2Loss, r1Penalty, type LeCam, type LPIPS } from '@zoo/losses';
 import type { LossSpec } from '../tokenizer/spec.js';
 import { toModel, type Tokenizer } from '../tokenizer/tokenizer.js';
 
@@ -73,7 +73,8 @@ export function generatorObjective(o: Objectives, gan: boolean) {
 export function discriminatorObjective(o: Objectives) {
   return (ops: Ops, inp: { x: Tensor; recon: Tensor }): Record<string, Tensor> & { loss: Tensor } => {
     const d = o.tokenizer.discriminator!;
-    const real = d.forward(ops, toModel(ops, inp.x));
+    const x = toModel(ops, inp.x);
+    const real = d.forward(ops, x);
     const fake = d.forward(ops, ops.stopGradient(inp.recon));
     const dloss = discriminatorLoss(ops, o.losses.gan, real, fake);
     const out: Record<string, Tensor> = { dloss, logitsReal: ops.mean(real), logitsFake: ops.mean(fake) };
@@ -82,6 +83,12 @@ export function discriminatorObjective(o: Objectives) {
       const pen = o.lecam.forward(ops, real, fake);
       out['lecam'] = pen;
       loss = ops.add(loss, ops.mul(pen, o.losses.lecamWeight));
+    }
+    if (o.losses.r1Weight > 0) {
+      // Exact R1 by double backprop; D runs once more on the real batch (StyleGAN's γ/2 · R1).
+      const pen = r1Penalty(ops, (v) => d.forward(ops, v), x);
+      out['r1'] = pen;
+      loss = ops.add(loss, ops.mul(pen, o.losses.r1Weight / 2));
     }
     return { ...out, loss };
   };

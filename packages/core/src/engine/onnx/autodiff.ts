@@ -2,6 +2,13 @@
  * Reverse-mode differentiation of a traced graph: walks the nodes between
  * the wrt tensors and the loss backwards, applies the VJP table and
  * accumulates cotangents, appending the backward pass to the same graph.
+ *
+ * Calls nest (ops.grad inside a function that valueAndGrad differentiates):
+ * each call snapshots the nodes that exist when it starts, so an outer call
+ * also walks the backward nodes an inner call appended, and its `active`
+ * set, grown from its own wrt (e.g. D's parameters), reaches them through
+ * the weights they read. Every op a VJP rule emits therefore has a VJP rule
+ * itself (ScatterAdd included), and rules build only from traced ops.
  */
 import { TraceError, type Sym } from './ir.js';
 import type { TraceOps } from './trace-ops.js';

@@ -5,8 +5,9 @@
  * file holds creation, elementwise ops, comparisons and reductions.
  */
 import type { ConvOptions, ConvTransposeOptions, Ops, PadMode, PoolOptions, Tensor, TensorLike } from '../../ops.js';
-import { allocFor, HostTensor, sizeOf, type DType, type Shape } from '../../tensor.js';
+import { allocFor, HostTensor, ShapeError, sizeOf, type DType, type Shape } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
+import { gradients } from './autodiff.js';
 import { Graph, Sym, TraceError, type Attrs } from './ir.js';
 import { broadcastShapes, normAxes, normAxis } from './shapes.js';
 import * as nn from './trace-nn.js';
@@ -224,6 +225,22 @@ export class TraceOps implements Ops {
 
   // ---- autodiff -----------------------------------------------------------
   stopGradient(x: Tensor): Sym { return this.unary('StopGradient', x); }
+  /**
+   * The backward nodes go into this same graph, so the result is an ordinary
+   * traced value: an outer `gradients()` call (valueAndGrad, train step) walks
+   * them like forward nodes, which is what makes this differentiable.
+   */
+  grad(loss: Tensor, wrt: readonly Tensor[]): Sym[] {
+    const l = this.sym(loss, 'grad');
+    if (l.shape.length > 1 || sizeOf(l.shape) !== 1) throw new ShapeError('grad loss', 'a scalar (shape [] or [1])', l.shape);
+    if (l.dtype !== 'float32') throw new TraceError(`grad: the loss must be float32, got ${l.dtype}`);
+    const xs = wrt.map((t, i) => {
+      const s = this.sym(t, `grad wrt[${i}]`);
+      if (s.dtype !== 'float32') throw new TraceError(`grad: wrt[${i}] is ${s.dtype}; gradients need float32 tensors`);
+      return s;
+    });
+    return gradients(this, l, xs);
+  }
 }
 
 const KEEP_BOOL = new Set(['Equal', 'And', 'where']);

@@ -153,6 +153,9 @@ export const VJP: Readonly<Record<string, VjpRule>> = {
     });
   },
   Gather: ({ o, g, x: [a, idx], attrs }) => [gatherGrad(o, g, a!, idx!, attrs.axis as number)],
+  // emitted only by gatherGrad; differentiated again under ops.grad (second order):
+  // data passes through, each update row reads back the cotangent row it was added to
+  ScatterAdd: ({ o, g, x: [, idx, rows] }) => [g, undefined, o.gather(g, o.reshape(idx!, [rows!.shape[0]!]), 0)],
 };
 
 /** Constant pads slice the center back out; reflect/edge pads (one axis each) fold the border back in. */

@@ -17,6 +17,7 @@ import type {
   TrainStep,
 } from '../engine.js';
 import { TF_NAME, selectBackend, type TfjsBackendName } from './backends.js';
+import { TapeRequired, explainGradientError, withTape } from './grad.js';
 import { TfjsOps } from './ops.js';
 import { asOpsInputs, detach, lossOf, readAndDispose, toInputs } from './run.js';
 import { TfjsEngineError } from './tensors.js';
@@ -55,20 +56,32 @@ class TfjsEngine implements Engine {
   };
 
   compile<I extends Inputs, O extends Outputs>(fn: (ops: Ops, inputs: TensorInputs<I>) => O): CompiledFn<I, O> {
+    // Set once fn calls ops.grad: from then on every call records a tape (see grad.ts).
+    let taped = false;
+    const attempt = (inputs: I): { outs: Record<string, tf.Tensor>; scope: CallScope } => {
+      const scope = new CallScope(this.store);
+      const ops = new TfjsOps(scope);
+      const call = (): Record<string, tf.Tensor> => detach(fn(ops, asOpsInputs<TensorInputs<I>>(toInputs(inputs))));
+      try {
+        return { outs: tf.tidy(() => (taped ? withTape(call) : call())), scope };
+      } catch (e) {
+        scope.discard();
+        throw explainGradientError(e, 'compile');
+      }
+    };
     return {
       run: async (inputs: I): Promise<HostOutputs<O>> => {
         await this.activate();
-        const scope = new CallScope(this.store);
-        const ops = new TfjsOps(scope);
-        let outs: Record<string, tf.Tensor>;
+        let res: { outs: Record<string, tf.Tensor>; scope: CallScope };
         try {
-          outs = tf.tidy(() => detach(fn(ops, asOpsInputs<TensorInputs<I>>(toInputs(inputs)))));
+          res = attempt(inputs);
         } catch (e) {
-          scope.discard();
-          throw e;
+          if (!(e instanceof TapeRequired) || taped) throw e;
+          taped = true;
+          res = attempt(inputs);
         }
-        const host = await readAndDispose(outs);
-        await scope.commit();
+        const host = await readAndDispose(res.outs);
+        await res.scope.commit();
         return host as HostOutputs<O>;
       },
     };
@@ -131,7 +144,7 @@ class TfjsEngine implements Engine {
         });
       } catch (e) {
         for (const k of kept) k.dispose();
-        throw e;
+        throw explainGradientError(e, 'valueAndGrad');
       } finally {
         scope.discard();
       }

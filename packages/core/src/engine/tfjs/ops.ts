@@ -7,6 +7,7 @@ import type { ConvOptions, ConvTransposeOptions, Ops, PadMode, PoolOptions, Tens
 import { HostTensor, ShapeError, sizeOf, type DType, type Shape } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
 import { conv, convTranspose, pool } from './conv.js';
+import { gradOf } from './grad.js';
 import { pad, slice } from './shape-ops.js';
 import { TfjsEngineError, checkDType, fromHost, normAxis, toTf, unwrap, wrap } from './tensors.js';
 
@@ -209,8 +210,16 @@ export class TfjsOps implements Ops {
   softmax(x: Tensor, axis = -1): Tensor {
     return wrap(alongLastAxis(unwrap(x), axis, 'softmax', (t) => tf.softmax(t)));
   }
+  /**
+   * Composed from taped ops rather than tf.logSoftmax, whose custom gradient
+   * reads its saved output and so is wrong at second order (see gradients.ts).
+   * Same forward arithmetic; the max shift carries no gradient.
+   */
   logSoftmax(x: Tensor, axis = -1): Tensor {
-    return wrap(alongLastAxis(unwrap(x), axis, 'logSoftmax', (t) => tf.logSoftmax(t)));
+    return wrap(alongLastAxis(unwrap(x), axis, 'logSoftmax', (t) => {
+      const shifted = tf.sub(t, stopGrad(tf.max(t, -1, true)) as tf.Tensor);
+      return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), -1, true)));
+    }));
   }
 
   // ---- linear algebra / convolution ---------------------------------------
@@ -275,6 +284,10 @@ export class TfjsOps implements Ops {
     const t = unwrap(x);
     // Only float tensors carry gradients; integer and bool ones pass through.
     return wrap(checkDType(t.dtype, 'stopGradient') === 'float32' ? stopGrad(t) : tf.clone(t));
+  }
+  /** tfjs's own (taped) gradients, so an enclosing valueAndGrad differentiates through them (grad.ts). */
+  grad(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
+    return gradOf(loss, wrt);
   }
 }
 

@@ -9,6 +9,7 @@ import { HostTensor, ShapeError } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
 import type { AdamConfig, HostOutputs, Inputs, Outputs, StepResult, TensorInputs, TrainStep } from '../engine.js';
 import { adamUpdate, clipByGlobalNorm, globalNorm, type Moments } from './adam.js';
+import { explainGradientError } from './grad.js';
 import { TfjsOps } from './ops.js';
 import { asOpsInputs, detach, lossOf, readAndDispose, toInputs } from './run.js';
 import { TfjsEngineError, fromHost, toHostFloat } from './tensors.js';
@@ -82,7 +83,7 @@ export class TfjsTrainStep<I extends Inputs, O extends Outputs> implements Train
     } catch (e) {
       for (const k of kept) k.dispose();
       scope.discard();
-      throw e;
+      throw explainGradientError(e, 'compileTrainStep');
     }
     this.step = t;
     this.moments.forEach((m) => {
