@@ -107,6 +107,20 @@ describe('synthetic dataset', () => {
     }).rejects.toThrow(/batch size/);
   });
 
+  it('serves repeated clips from its cache unchanged, and a caller writing into a clip does not alter the next read', async () => {
+    const config = { length: 3, frames: 2, resolution: 8, sampling: 'train' as const, seed: 4 };
+    const cached = new SyntheticDataset(syntheticSchema.parse({ ...config, cacheMiB: 1 }));
+    const uncached = new SyntheticDataset(syntheticSchema.parse({ ...config, cacheMiB: 0 }));
+    const first = await collect(cached, 2);
+    first[0]!.data.fill(-1);
+    const again = await collect(cached, 2);
+    const fresh = await collect(uncached, 2);
+    again.forEach((c, i) => expect(c.data).toEqual(fresh[i]!.data));
+    // a budget smaller than one clip keeps nothing and still renders correctly
+    const tiny = new SyntheticDataset(syntheticSchema.parse({ ...config, cacheMiB: 1e-6 }));
+    (await collect(tiny, 2)).forEach((c, i) => expect(c.data).toEqual(fresh[i]!.data));
+  });
+
   it('rejects bad configs naming the field', () => {
     expect(() => create('dataset', 'synthetic', { resolution: 2 })).toThrow(/resolution/);
   });

@@ -30,9 +30,11 @@ export function upsampleNearest(ops: Ops, x: Tensor, scale: number | readonly nu
     const shape = y.shape;
     const pre = prod(shape.slice(0, axis + 1));
     const post = prod(shape.slice(axis + 1));
-    // A broadcasting multiply by ones instead of broadcastTo: same values and
-    // gradient, but ~7x faster on tfjs-wasm (whose Tile kernel is slow).
-    const expanded = ops.mul(ops.reshape(y, [pre, 1, post]), ops.ones([1, f, 1]));
+    // f copies concatenated, not a broadcast (Expand, or Mul by ones): ORT's
+    // broadcasting kernels take ~12x longer than Concat on these shapes (and
+    // tfjs-wasm's Tile is slow); the gradient is f slices summed.
+    const col = ops.reshape(y, [pre, 1, post]);
+    const expanded = ops.concat(new Array<Tensor>(f).fill(col), 1);
     y = ops.reshape(expanded, [...shape.slice(0, axis), shape[axis]! * f, ...shape.slice(axis + 1)]);
   }
   return y;

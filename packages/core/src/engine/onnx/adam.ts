@@ -32,61 +32,66 @@ export function checkAdamConfig(cfg: AdamConfig): void {
   }
 }
 
-export interface AdamSlots {
-  /** Graph input names for the per-parameter moments. */
-  readonly m: string;
-  readonly v: string;
-}
+/** Graph input names of the flat moment buffers. */
+export const M_INPUT = 'opt:exp_avg';
+export const V_INPUT = 'opt:exp_avg_sq';
 
 export interface AdamGraph {
   readonly gradNorm: Sym;
   readonly newParams: Sym[];
-  readonly newM: Sym[];
-  readonly newV: Sym[];
+  /** The flat moments after the update, [Σ param sizes] (parameter order). */
+  readonly newM: Sym;
+  readonly newV: Sym;
 }
 
 export const LR_INPUT = 'opt:lr';
 export const STEP_INPUT = 'opt:step';
 
-export function appendAdam(
-  o: TraceOps,
-  params: readonly Sym[],
-  grads: readonly Sym[],
-  slots: readonly AdamSlots[],
-  cfg: AdamConfig,
-): AdamGraph {
+/** Element offset of each parameter in the flat moment buffers, and the total. */
+export function flatLayout(shapes: readonly (readonly number[])[]): { offsets: number[]; total: number } {
+  const offsets: number[] = [];
+  let total = 0;
+  for (const s of shapes) {
+    offsets.push(total);
+    total += s.reduce((a, b) => a * b, 1);
+  }
+  return { offsets, total };
+}
+
+/**
+ * The update runs once on all parameters concatenated into one vector
+ * (moments are kept flat), not per parameter: the same arithmetic in ~4
+ * nodes per parameter instead of ~16, which measured ~15% of a small
+ * model's training step in per-node overhead.
+ */
+export function appendAdam(o: TraceOps, params: readonly Sym[], grads: readonly Sym[], cfg: AdamConfig): AdamGraph {
   const b1 = cfg.beta1 ?? ADAM_DEFAULTS.beta1;
   const b2 = cfg.beta2 ?? ADAM_DEFAULTS.beta2;
   const eps = cfg.eps ?? ADAM_DEFAULTS.eps;
   const wd = cfg.weightDecay ?? ADAM_DEFAULTS.weightDecay;
   const lr = o.graph.input(LR_INPUT, [], 'float32');
   const t = o.graph.input(STEP_INPUT, [], 'float32');
+  const { offsets, total } = flatLayout(params.map((p) => p.shape));
+  const flat = (xs: readonly Sym[]): Sym => (xs.length ? o.concat(xs.map((x) => o.reshape(x, [-1])), 0) : o.zeros([0]));
+  const m = o.graph.input(M_INPUT, [total], 'float32');
+  const v = o.graph.input(V_INPUT, [total], 'float32');
+  const p = flat(params);
+  let g = flat(grads);
 
-  const sq = grads.map((g) => o.sum(o.mul(g, g)));
-  const gradNorm = o.sqrt(sq.length ? sq.reduce((a, b) => o.add(a, b)) : o.scalar(0));
-  let gs = grads;
-  if (cfg.clipGradNorm !== undefined) {
-    const coef = o.minimum(o.div(cfg.clipGradNorm, o.add(gradNorm, 1e-6)), 1);
-    gs = grads.map((g) => o.mul(g, coef));
-  }
+  const gradNorm = o.sqrt(o.sum(o.mul(g, g)));
+  if (cfg.clipGradNorm !== undefined) g = o.mul(g, o.minimum(o.div(cfg.clipGradNorm, o.add(gradNorm, 1e-6)), 1));
+  let base = p;
+  if (wd !== 0 && cfg.kind === 'adam') g = o.add(g, o.mul(p, wd));
+  if (wd !== 0 && cfg.kind === 'adamw') base = o.mul(p, o.sub(1, o.mul(lr, wd)));
   const stepSize = o.div(lr, o.sub(1, o.pow(b1, t)));
   const sqrtBc2 = o.sqrt(o.sub(1, o.pow(b2, t)));
-  const newParams: Sym[] = [];
-  const newM: Sym[] = [];
-  const newV: Sym[] = [];
-  params.forEach((p, i) => {
-    let g = gs[i]!;
-    let base: Sym = p;
-    if (wd !== 0 && cfg.kind === 'adam') g = o.add(g, o.mul(p, wd));
-    if (wd !== 0 && cfg.kind === 'adamw') base = o.mul(p, o.sub(1, o.mul(lr, wd)));
-    const m = o.graph.input(slots[i]!.m, p.shape, 'float32');
-    const v = o.graph.input(slots[i]!.v, p.shape, 'float32');
-    const m1 = o.add(o.mul(m, b1), o.mul(g, 1 - b1));
-    const v1 = o.add(o.mul(v, b2), o.mul(o.mul(g, g), 1 - b2));
-    const denom = o.add(o.div(o.sqrt(v1), sqrtBc2), eps);
-    newParams.push(o.sub(base, o.mul(stepSize, o.div(m1, denom))));
-    newM.push(m1);
-    newV.push(v1);
+  const m1 = o.add(o.mul(m, b1), o.mul(g, 1 - b1));
+  const v1 = o.add(o.mul(v, b2), o.mul(o.mul(g, g), 1 - b2));
+  const denom = o.add(o.div(o.sqrt(v1), sqrtBc2), eps);
+  const p1 = o.sub(base, o.mul(stepSize, o.div(m1, denom)));
+  const newParams = params.map((q, i) => {
+    const n = q.shape.reduce((a, b) => a * b, 1);
+    return o.reshape(o.slice(p1, [offsets[i]!], [offsets[i]! + n], [0]), q.shape);
   });
-  return { gradNorm, newParams, newM, newV };
+  return { gradNorm, newParams, newM: m1, newV: v1 };
 }

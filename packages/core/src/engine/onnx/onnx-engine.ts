@@ -17,7 +17,7 @@ import { HostTensor } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
 import { Graph, TraceError, type Sym } from './ir.js';
 import { gradients } from './autodiff.js';
-import { appendAdam, checkAdamConfig, LR_INPUT, STEP_INPUT, type AdamSlots } from './adam.js';
+import { appendAdam, checkAdamConfig, flatLayout, LR_INPUT, M_INPUT, STEP_INPUT, V_INPUT } from './adam.js';
 import { serializeGraph, type NamedOutput } from './serialize.js';
 import { checkDevice, createSession, fromOrt, ort, probeCuda, toOrt, type OnnxDevice } from './session.js';
 import { signature, specsOf, trace, uniqueKeys, type Traced } from './trace.js';
@@ -135,15 +135,10 @@ export class OnnxEngine implements Engine {
     checkAdamConfig(optimizer);
     if (new Set(params).size !== params.length) throw new TraceError('compileTrainStep: a parameter is listed twice');
     const keys = uniqueKeys(params);
-    const slots: AdamSlots[] = keys.map((k) => ({ m: `exp_avg:${k}`, v: `exp_avg_sq:${k}` }));
-    const state = { step: 0, moments: new Map<string, ort.Tensor>() };
-    const zeroMoments = (): void => {
-      params.forEach((v, i) => {
-        state.moments.set(slots[i]!.m, toOrt(HostTensor.zeros(v.shape)));
-        state.moments.set(slots[i]!.v, toOrt(HostTensor.zeros(v.shape)));
-      });
-    };
-    zeroMoments();
+    // Moments live in two flat buffers (see appendAdam); checkpoints see them per parameter.
+    const { offsets, total } = flatLayout(params.map((v) => v.shape));
+    const slotNames = keys.flatMap((k) => [`exp_avg:${k}`, `exp_avg_sq:${k}`]);
+    const state = { step: 0, m: toOrt(HostTensor.zeros([total])), v: toOrt(HostTensor.zeros([total])) };
     const program = this.cached<I>((inputs) => {
       const traced = trace(fn as never, specsOf(inputs));
       const loss = lossOf(traced);
@@ -152,48 +147,63 @@ export class OnnxEngine implements Engine {
       }
       const psyms: Sym[] = params.map((v) => traced.ops.variable(v));
       const grads = gradients(traced.ops, loss, psyms);
-      const adam = appendAdam(traced.ops, psyms, grads, slots, optimizer);
-      const extra: NamedOutput[] = [{ name: 'opt:gradNorm', sym: adam.gradNorm }];
-      params.forEach((_, i) => {
-        extra.push({ name: `new:${keys[i]}`, sym: adam.newParams[i]! });
-        extra.push({ name: `new:${slots[i]!.m}`, sym: adam.newM[i]! });
-        extra.push({ name: `new:${slots[i]!.v}`, sym: adam.newV[i]! });
-      });
+      const adam = appendAdam(traced.ops, psyms, grads, optimizer);
+      const extra: NamedOutput[] = [
+        { name: 'opt:gradNorm', sym: adam.gradNorm },
+        { name: `new:${M_INPUT}`, sym: adam.newM },
+        { name: `new:${V_INPUT}`, sym: adam.newV },
+      ];
+      params.forEach((_, i) => extra.push({ name: `new:${keys[i]}`, sym: adam.newParams[i]! }));
       return this.build(traced, extra);
     });
+    const perParam = (flat: ort.Tensor, i: number): HostTensor => {
+      const data = flat.data as Float32Array;
+      const n = offsets[i + 1] ?? total;
+      return new HostTensor(params[i]!.shape, data.slice(offsets[i]!, n), 'float32');
+    };
     return {
       run: async (inputs, opts): Promise<StepResult<O>> => {
         const p = await program(inputs);
         const step = state.step + 1;
-        const feeds: Feeds = Object.fromEntries(state.moments);
+        const feeds: Feeds = { [M_INPUT]: state.m, [V_INPUT]: state.v };
         feeds[LR_INPUT] = toOrt(HostTensor.from([opts?.lr ?? optimizer.lr], []));
         feeds[STEP_INPUT] = toOrt(HostTensor.from([step], []));
         const res = await this.execute(p, inputs, feeds);
         state.step = step;
         params.forEach((v, i) => {
           v.value = fromOrt(res[`new:${keys[i]}`]!) as HostTensor<'float32'>;
-          state.moments.set(slots[i]!.m, res[`new:${slots[i]!.m}`]!);
-          state.moments.set(slots[i]!.v, res[`new:${slots[i]!.v}`]!);
         });
+        state.m = res[`new:${M_INPUT}`]!;
+        state.v = res[`new:${V_INPUT}`]!;
         return { outputs: this.userOutputs<O>(p, res), gradNorm: (res['opt:gradNorm']!.data as Float32Array)[0]! };
       },
       optimizerState: async () => {
         const out: Record<string, HostTensor> = { step: HostTensor.from([state.step], [1]) };
-        for (const [name, t] of state.moments) out[name] = fromOrt(t).clone();
+        keys.forEach((k, i) => {
+          out[`exp_avg:${k}`] = perParam(state.m, i);
+          out[`exp_avg_sq:${k}`] = perParam(state.v, i);
+        });
         return out;
       },
       loadOptimizerState: async (s) => {
         const step = s.step;
         if (!step) throw new TraceError(`loadOptimizerState: missing 'step' (keys: ${Object.keys(s).join(', ')})`);
-        for (const name of state.moments.keys()) {
+        slotNames.forEach((name, j) => {
           const t = s[name];
-          const want = state.moments.get(name)!.dims;
-          if (!t || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
+          const want = params[j >> 1]!.shape;
+          if (!t || t.dtype !== 'float32' || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
             throw new TraceError(`loadOptimizerState: '${name}' must be a float32 tensor of shape [${want.join(', ')}]`);
           }
-        }
+        });
+        const m = new Float32Array(total);
+        const v = new Float32Array(total);
+        keys.forEach((k, i) => {
+          m.set(s[`exp_avg:${k}`]!.data as Float32Array, offsets[i]!);
+          v.set(s[`exp_avg_sq:${k}`]!.data as Float32Array, offsets[i]!);
+        });
         state.step = step.item();
-        for (const name of state.moments.keys()) state.moments.set(name, toOrt(s[name]!.clone()));
+        state.m = toOrt(HostTensor.from(m, [total]));
+        state.v = toOrt(HostTensor.from(v, [total]));
       },
     };
   }

@@ -93,11 +93,10 @@ function emitNode(e: Emitter, n: Node): void {
     case 'StopGradient':
       return e.node('Identity', ins, [out]);
     case 'ReduceSum':
-      return e.node(n.op, [x, e.int64(arr(n, 'axes'))], [out], [int('keepdims', num(n, 'keepdims'))]);
     case 'ReduceMean':
     case 'ReduceMax':
     case 'ReduceMin':
-      return e.node(n.op, ins, [out], [ints('axes', arr(n, 'axes')), int('keepdims', num(n, 'keepdims'))]);
+      return emitReduce(e, n, x, out);
     case 'ArgMax':
     case 'ArgMin': {
       const tmp = e.fresh('arg');
@@ -161,6 +160,48 @@ function emitNode(e: Emitter, n: Node): void {
     default:
       throw new TraceError(`onnx serializer: no ONNX mapping for primitive '${n.op}'`);
   }
+}
+
+/**
+ * The same reduction on the smallest equivalent shape: size-1 dims dropped
+ * and neighbouring dims of the same kind (kept / reduced) merged. ORT's CPU
+ * reductions pick fast kernels by that pattern, and the shapes autodiff
+ * produces (e.g. [N, 2, 1] summed over axis 1 in an upsample's gradient)
+ * otherwise fall onto a generic path measured ~7x slower.
+ */
+export function canonicalReduction(shape: readonly number[], axes: readonly number[]): { shape: number[]; axes: number[] } {
+  const reduced = new Set(axes.map((a) => (a < 0 ? a + shape.length : a)));
+  const dims: number[] = [];
+  const kinds: boolean[] = [];
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const r = reduced.has(i);
+    if (kinds.length > 0 && kinds[kinds.length - 1] === r) dims[dims.length - 1]! *= d;
+    else {
+      dims.push(d);
+      kinds.push(r);
+    }
+  });
+  return { shape: dims, axes: kinds.flatMap((r, i) => (r ? [i] : [])) };
+}
+
+function emitReduce(e: Emitter, n: Node, x: string, out: string): void {
+  const axes = arr(n, 'axes');
+  const keep = num(n, 'keepdims');
+  const inShape = n.inputs[0]!.shape;
+  const c = canonicalReduction(inShape, axes);
+  const sameShape = c.shape.length === inShape.length && c.axes.length === axes.length;
+  const emitOp = (input: string, output: string, reduceAxes: readonly number[], keepdims: number): void => {
+    if (n.op === 'ReduceSum') e.node(n.op, [input, e.int64(reduceAxes)], [output], [int('keepdims', keepdims)]);
+    else e.node(n.op, [input], [output], [ints('axes', reduceAxes), int('keepdims', keepdims)]);
+  };
+  if (sameShape) return emitOp(x, out, axes, keep);
+  if (c.axes.length === 0) return e.node('Reshape', [x, e.int64(n.output.shape)], [out]);
+  const flat = e.fresh('rin');
+  const red = e.fresh('rout');
+  e.node('Reshape', [x, e.int64(c.shape)], [flat]);
+  emitOp(flat, red, c.axes, 1);
+  e.node('Reshape', [red, e.int64(n.output.shape)], [out]);
 }
 
 /** Nodes and constants that the outputs depend on, in trace order. */

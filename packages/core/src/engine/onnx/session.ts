@@ -56,6 +56,8 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       executionProviders: opts.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
       intraOpNumThreads: opts.threads ?? os.cpus().length,
       graphOptimizationLevel: 'all',
+      // Per-node timings as Chrome-trace JSON, for finding slow kernels (a developer switch).
+      ...(process.env['ZOO_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['ZOO_ORT_PROFILE'] } : {}),
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
