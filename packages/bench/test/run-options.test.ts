@@ -7,11 +7,11 @@ import { defaultDiscStart, GAN_MIN_STEPS, parseRunOptions, RunOptionsError } fro
 describe('run options', () => {
   it('defaults to the measured CPU budget on synthetic clips', () => {
     const o = parseRunOptions({});
-    expect(o).toMatchObject({ dataset: 'synthetic', tokenizers: ['vqgan'], frames: 8, resolution: 16, batch: 4, steps: 1000, lr: 2e-3, codebookSize: 256 });
+    expect(o).toMatchObject({ dataset: 'synthetic', tokenizers: ['vqgan'], frames: 17, resolution: 16, batch: 2, steps: 1300, lr: 2e-3, codebookSize: 256 });
   });
 
   it('leaves the GAN off in short preset runs and starts it at 3/4 of long ones', () => {
-    expect(parseRunOptions({}).discStart).toBe(1000);
+    expect(parseRunOptions({}).discStart).toBe(1300);
     expect(parseRunOptions({ steps: GAN_MIN_STEPS }).discStart).toBe(GAN_MIN_STEPS * 0.75);
     expect(defaultDiscStart(GAN_MIN_STEPS - 1)).toBe(GAN_MIN_STEPS - 1);
     expect(parseRunOptions({ discStart: 7 }).discStart).toBe(7);

@@ -30,6 +30,9 @@ export function fsqLevelsFor(codebookSize: number): number[] {
   return levels;
 }
 
+/** LFQ entropy-penalty weight in bench tokenizers (see quantizerConfig). */
+export const LFQ_ENTROPY_WEIGHT = 0.02;
+
 export interface QuantizerChoice {
   /** Latent channels the encoder produces (the quantizer's input dim). */
   dim: number;
@@ -42,6 +45,11 @@ export interface QuantizerChoice {
  * dead-code restarts (vector-quantize-pytorch's recommended recipe for
  * codebook health); LFQ needs a power-of-two size and projects when
  * log2 K differs from `dim`; RVQ stacks two VQ layers of size K each.
+ *
+ * LFQ's entropy weight is 0.02 here, not the reference's 0.1: measured on the
+ * default run (K = 2^8, 1000 steps), 0.1 makes the entropy term dominate the
+ * loss (−0.42 against a reconstruction loss of 0.16) and costs 0.5 dB PSNR,
+ * while usage stays at 0.97–1.0 for weights 0.005–0.1 (0 lets it fall to 0.70).
  */
 export function quantizerConfig(name: string, c: QuantizerChoice): Record<string, unknown> {
   const seed = c.seed ?? 0;
@@ -54,7 +62,7 @@ export function quantizerConfig(name: string, c: QuantizerChoice): Record<string
       if (!Number.isInteger(Math.log2(c.codebookSize))) {
         throw new TokenizerSpecError(`lfq needs a power-of-two codebook size, got ${c.codebookSize}`);
       }
-      return { dim: c.dim, codebookSize: c.codebookSize, seed };
+      return { dim: c.dim, codebookSize: c.codebookSize, entropyLossWeight: LFQ_ENTROPY_WEIGHT, seed };
     }
     case 'fsq':
       return { dim: c.dim, levels: fsqLevelsFor(c.codebookSize), seed };
