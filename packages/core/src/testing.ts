@@ -58,6 +58,47 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** max |got − want| relative to max |want| (the comparison the gradient and engine-parity tests use). */
+export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < want.length; i++) {
+    d = Math.max(d, Math.abs(got[i]! - want[i]!));
+    s = Math.max(s, Math.abs(want[i]!));
+  }
+  return d / Math.max(s, 1e-12);
+}
+
+/** An NCHW conv2d with square kernel and zero padding, for float64 host references. */
+export interface Conv2dGeom {
+  n: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  k: number;
+  stride: number;
+  pad: number;
+}
+
+export const convOutSize = (g: Conv2dGeom, d: number): number => Math.floor((d + 2 * g.pad - g.k) / g.stride) + 1;
+
+/** Visits every (output, input, weight) flat index triple of the conv `g` (padding taps skipped). */
+export function eachConv2dTap(g: Conv2dGeom, f: (yi: number, xi: number, wi: number) => void): void {
+  const [oh, ow] = [convOutSize(g, g.h), convOutSize(g, g.w)];
+  for (let b = 0; b < g.n; b++)
+    for (let co = 0; co < g.cout; co++)
+      for (let i = 0; i < oh; i++)
+        for (let j = 0; j < ow; j++)
+          for (let ci = 0; ci < g.cin; ci++)
+            for (let p = 0; p < g.k; p++)
+              for (let q = 0; q < g.k; q++) {
+                const [r, c] = [i * g.stride - g.pad + p, j * g.stride - g.pad + q];
+                if (r < 0 || c < 0 || r >= g.h || c >= g.w) continue;
+                f(((b * g.cout + co) * oh + i) * ow + j, ((b * g.cin + ci) * g.h + r) * g.w + c, ((co * g.cin + ci) * g.k + p) * g.k + q);
+              }
+}
+
 export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));

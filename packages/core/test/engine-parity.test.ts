@@ -5,7 +5,7 @@
  * must fall at least 10x on each engine.
  */
 import { Conv3d, GroupNorm, Module, Rng, SiLU, HostTensor, Variable, type Ops, type Tensor, type Engine } from '../src/index.js';
-import { TEST_ENGINES, createTestEngine, randn } from '../src/testing.js';
+import { TEST_ENGINES, createTestEngine, randn, relErr } from '../src/testing.js';
 
 class SmallModel extends Module {
   readonly c1 = this.child('c1', new Conv3d(3, 8, 3, { padding: 1, rng: new Rng(1) }));
@@ -16,16 +16,6 @@ class SmallModel extends Module {
     const y = this.c2.forward(ops, this.act.forward(ops, this.gn.forward(ops, this.c1.forward(ops, x))));
     return ops.mean(ops.square(ops.sub(y, target)));
   }
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / Math.max(den, 1e-30);
 }
 
 describe('onnx and tfjs engines agree', () => {

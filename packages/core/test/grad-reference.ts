@@ -5,34 +5,7 @@
  * engines must differentiate).
  */
 
-export interface Conv2dGeom {
-  n: number;
-  cin: number;
-  h: number;
-  w: number;
-  cout: number;
-  k: number;
-  stride: number;
-  pad: number;
-}
-
-export const outSize = (g: Conv2dGeom, d: number): number => Math.floor((d + 2 * g.pad - g.k) / g.stride) + 1;
-
-/** Visits every (output, input, weight) index triple of a zero-padded NCHW conv2d. */
-function eachTap(g: Conv2dGeom, f: (yi: number, xi: number, wi: number) => void): void {
-  const [oh, ow] = [outSize(g, g.h), outSize(g, g.w)];
-  for (let b = 0; b < g.n; b++)
-    for (let co = 0; co < g.cout; co++)
-      for (let i = 0; i < oh; i++)
-        for (let j = 0; j < ow; j++)
-          for (let ci = 0; ci < g.cin; ci++)
-            for (let p = 0; p < g.k; p++)
-              for (let q = 0; q < g.k; q++) {
-                const [r, c] = [i * g.stride - g.pad + p, j * g.stride - g.pad + q];
-                if (r < 0 || c < 0 || r >= g.h || c >= g.w) continue;
-                f(((b * g.cout + co) * oh + i) * ow + j, ((b * g.cin + ci) * g.h + r) * g.w + c, ((co * g.cin + ci) * g.k + p) * g.k + q);
-              }
-}
+import { convOutSize, eachConv2dTap as eachTap, type Conv2dGeom } from '../src/testing.js';
 
 /**
  * f(x; w, bias) = Σ c ⊙ leakyRelu(conv(x, w) + bias, alpha); returns ∇_x f.
@@ -40,7 +13,7 @@ function eachTap(g: Conv2dGeom, f: (yi: number, xi: number, wi: number) => void)
 export function convLeakyGradX(
   g: Conv2dGeom, x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number>, c: ArrayLike<number>, alpha: number,
 ): Float64Array {
-  const per = outSize(g, g.h) * outSize(g, g.w);
+  const per = convOutSize(g, g.h) * convOutSize(g, g.w);
   const y = new Float64Array(g.n * g.cout * per);
   for (let i = 0; i < y.length; i++) y[i] = bias[Math.floor(i / per) % g.cout]!;
   eachTap(g, (yi, xi, wi) => (y[yi]! += x[xi]! * w[wi]!));
@@ -86,13 +59,3 @@ export function fdGrad(w: ArrayLike<number>, r: (w: Float64Array) => number, h =
   });
 }
 
-/** max |got − want| relative to max |want|. */
-export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < want.length; i++) {
-    d = Math.max(d, Math.abs(got[i]! - want[i]!));
-    s = Math.max(s, Math.abs(want[i]!));
-  }
-  return d / Math.max(s, 1e-12);
-}

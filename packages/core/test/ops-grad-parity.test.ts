@@ -10,8 +10,7 @@ import type { Ops, Tensor } from '../src/ops.js';
 import type { HostTensor } from '../src/tensor.js';
 import { TfjsEngineError } from '../src/engine/tfjs/tensors.js';
 import { Rng } from '../src/util/rng.js';
-import { createTestEngine, randn } from '../src/testing.js';
-import { relErr } from './grad-reference.js';
+import { createTestEngine, randn, relErr } from '../src/testing.js';
 
 type Fn = (o: Ops, x: Tensor, w: Tensor) => Tensor;
 

@@ -9,9 +9,9 @@ import type { Engine } from '../src/engine/engine.js';
 import type { Ops, Tensor } from '../src/ops.js';
 import { HostTensor, ShapeError } from '../src/tensor.js';
 import { Rng } from '../src/util/rng.js';
-import { TEST_ENGINES, createTestEngine, randn } from '../src/testing.js';
+import { TEST_ENGINES, convOutSize, createTestEngine, randn, relErr, type Conv2dGeom } from '../src/testing.js';
 import {
-  convLeakyGradX, fdGrad, gatherTanhGradX, matmulTanhGradX, outSize, relErr, sumSq, type Conv2dGeom,
+  convLeakyGradX, fdGrad, gatherTanhGradX, matmulTanhGradX, sumSq,
 } from './grad-reference.js';
 
 type In = Record<string, HostTensor>;
@@ -85,7 +85,7 @@ describe.each(TEST_ENGINES)('ops.grad on %s', (name) => {
       x: randn(rng, [2, 2, 5, 5]),
       w: randn(rng, [3, 2, 3, 3], 0.5),
       b: randn(rng, [3], 0.1),
-      c: randn(rng, [2, 3, outSize(geom, 5), outSize(geom, 5)]),
+      c: randn(rng, [2, 3, convOutSize(geom, 5), convOutSize(geom, 5)]),
     };
     const f: Fn = (o, t) =>
       o.sum(o.mul(t['c']!, o.leakyRelu(o.conv(t['x']!, t['w']!, t['b']!, { stride, padding: 1 }), 0.2)));

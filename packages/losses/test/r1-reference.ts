@@ -6,6 +6,7 @@
  * float64 host reference of ‖∇_x ΣD(x)‖² for the norm-free variant.
  */
 import { Block, Conv2d, GroupNorm, LeakyReLU, Rng, Sequential, type Layer, type Module, type Ops, type Tensor } from '@zoo/core';
+import { convOutSize, eachConv2dTap, type Conv2dGeom } from '@zoo/core/testing';
 
 export class TinyPatchGAN extends Block {
   readonly main: Sequential;
@@ -46,20 +47,8 @@ interface Act {
   w: number;
 }
 
-/** Calls f(outIndex, inIndex, weightIndex) for every tap of a zero-padded conv. */
-function taps(l: HostConv, n: number, a: Act, oh: number, ow: number, f: (o: number, i: number, w: number) => void): void {
-  for (let b = 0; b < n; b++)
-    for (let co = 0; co < l.cout; co++)
-      for (let y = 0; y < oh; y++)
-        for (let x = 0; x < ow; x++)
-          for (let ci = 0; ci < l.cin; ci++)
-            for (let p = 0; p < l.k; p++)
-              for (let q = 0; q < l.k; q++) {
-                const [r, c] = [y * l.stride - l.pad + p, x * l.stride - l.pad + q];
-                if (r < 0 || c < 0 || r >= a.h || c >= a.w) continue;
-                f(((b * l.cout + co) * oh + y) * ow + x, ((b * l.cin + ci) * a.h + r) * a.w + c, ((co * l.cin + ci) * l.k + p) * l.k + q);
-              }
-}
+/** The conv geometry of layer `l` applied to activation `a` (batch n). */
+const geom = (l: HostConv, n: number, a: Act): Conv2dGeom => ({ n, cin: l.cin, h: a.h, w: a.w, cout: l.cout, k: l.k, stride: l.stride, pad: l.pad });
 
 /**
  * ‖∇_x ΣD(x)‖² / N for D = conv3 ∘ lrelu ∘ conv2 ∘ lrelu ∘ conv1 (no norm),
@@ -71,10 +60,11 @@ export function hostR1(layers: readonly HostConv[], x: ArrayLike<number>, shape:
   const pre: Float64Array[] = [];
   layers.forEach((l, i) => {
     const a = acts[i]!;
-    const [oh, ow] = [a.h, a.w].map((d) => Math.floor((d + 2 * l.pad - l.k) / l.stride) + 1) as [number, number];
+    const g = geom(l, n, a);
+    const [oh, ow] = [convOutSize(g, a.h), convOutSize(g, a.w)];
     const z = new Float64Array(n * l.cout * oh * ow);
     for (let j = 0; j < z.length; j++) z[j] = l.b[Math.floor(j / (oh * ow)) % l.cout]!;
-    taps(l, n, a, oh, ow, (o, ii, wi) => (z[o]! += a.data[ii]! * l.w[wi]!));
+    eachConv2dTap(g, (o, ii, wi) => (z[o]! += a.data[ii]! * l.w[wi]!));
     pre.push(z);
     const last = i === layers.length - 1;
     acts.push({ data: last ? z : z.map((v) => (v > 0 ? v : alpha * v)), c: l.cout, h: oh, w: ow });
@@ -83,10 +73,10 @@ export function hostR1(layers: readonly HostConv[], x: ArrayLike<number>, shape:
   for (let i = layers.length - 1; i >= 0; i--) {
     const l = layers[i]!;
     if (i < layers.length - 1) g = g.map((v, j) => (pre[i]![j]! > 0 ? v : alpha * v));
-    const [a, out] = [acts[i]!, acts[i + 1]!];
+    const a = acts[i]!;
     const dx = new Float64Array(a.data.length);
     const gg = g;
-    taps(l, n, a, out.h, out.w, (o, ii, wi) => (dx[ii]! += gg[o]! * l.w[wi]!));
+    eachConv2dTap(geom(l, n, a), (o, ii, wi) => (dx[ii]! += gg[o]! * l.w[wi]!));
     g = dx;
   }
   return g.reduce((s, v) => s + v * v, 0) / n;
