@@ -74,15 +74,16 @@ export class Codebook extends Module {
    * Codes whose EMA cluster size is below `threshold` are replaced by
    * randomly sampled tokens of the batch; their cluster_size becomes
    * `resetClusterSize` and embed_avg = sample · resetClusterSize (so the next
-   * EMA step keeps them there). Returns the replaced code indices.
+   * EMA step keeps them there). Samples with `rng` (default the codebook's
+   * own). Returns the replaced code indices.
    */
-  restartDeadCodes(tokens: HostTokens, threshold: number, resetClusterSize: number): number[] {
+  restartDeadCodes(tokens: HostTokens, threshold: number, resetClusterSize: number, rng: Rng = this.rng): number[] {
     const { dim, codebookSize: k } = this.opts;
     const cs = this.clusterSize.value.data;
     const dead: number[] = [];
     for (let c = 0; c < k; c++) if (cs[c]! < threshold) dead.push(c);
     if (dead.length === 0 || tokens.count === 0) return [];
-    const samples = sampleRows(tokens, dead.length, this.rng);
+    const samples = sampleRows(tokens, dead.length, rng);
     const embed = Float32Array.from(this.embed.value.data);
     const avg = Float32Array.from(this.embedAvg.value.data);
     const size = Float32Array.from(cs);

@@ -5,7 +5,7 @@
  * straight-through or rotation-trick gradients, k-means init and dead-code
  * restarts (both host-side, between steps).
  */
-import { type HostTensor, Module, type Ops, type Tensor } from '@zoo/core';
+import { type HostTensor, Module, Rng, type Ops, type Tensor } from '@zoo/core';
 import { z } from 'zod';
 import { Codebook } from './codebook.js';
 import { emaCodebookUpdate } from './ema.js';
@@ -228,13 +228,16 @@ export class VectorQuantizer extends Module implements Quantizer {
    * Dead-code restart, host-side between steps (call `engine.sync()` first so
    * the EMA buffers are current): codes whose EMA cluster size fell below
    * `thresholdEmaDeadCode` are reset to random vectors of `batch` (encoder
-   * outputs). Returns the restarted code indices.
+   * outputs). Returns the restarted code indices. `seed` makes the draw a
+   * pure function of it (a trainer passes one per step, so a resumed run
+   * restarts exactly as an uninterrupted one); without it the codebook's own
+   * generator is used.
    */
-  restartDeadCodes(batch: HostTensor, opts: { layout?: ChannelLayout } = {}): number[] {
+  restartDeadCodes(batch: HostTensor, opts: { layout?: ChannelLayout; seed?: number } = {}): number[] {
     const c = this.config;
     if (c.thresholdEmaDeadCode <= 0) return [];
     const t = hostTokens(batch, `${this.kind}.restartDeadCodes`, opts.layout);
     if (c.cosine) normalizeRows(t.data, t.dim, 1e-6);
-    return this._codebook.restartDeadCodes(t, c.thresholdEmaDeadCode, c.resetClusterSize);
+    return this._codebook.restartDeadCodes(t, c.thresholdEmaDeadCode, c.resetClusterSize, opts.seed === undefined ? undefined : new Rng(opts.seed));
   }
 }

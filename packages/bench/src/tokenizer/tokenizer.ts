@@ -29,7 +29,7 @@ export interface QuantizerModule extends Module {
   forward(ops: Ops, z: Tensor): { quantized: Tensor; indices: Tensor; loss: Tensor; breakdown: Record<string, Tensor> };
   indicesToCodes(ops: Ops, indices: Tensor): Tensor;
   kmeansInit?(batch: HostTensor, opts?: { layout?: ChannelLayout; force?: boolean }): void;
-  restartDeadCodes?(batch: HostTensor, opts?: { layout?: ChannelLayout }): number[];
+  restartDeadCodes?(batch: HostTensor, opts?: { layout?: ChannelLayout; seed?: number }): number[];
 }
 
 export interface DiscriminatorModule extends Module {

@@ -11,7 +11,7 @@
  * data order of (seed, epoch), so a resumed run replays exactly what an
  * uninterrupted one does.
  */
-import { HostTensor, Rng, type Engine, type Tensor, type TrainStep } from '@zoo/core';
+import { HostTensor, type Engine, type Tensor, type TrainStep } from '@zoo/core';
 import { compileAdaptiveWeight, LeCam, type LPIPS } from '@zoo/losses';
 import type { Dataset } from '../data/dataset.js';
 import type { Progress } from '../util/progress.js';
@@ -208,8 +208,7 @@ export async function train(opts: TrainerOptions): Promise<TrainResult> {
       values = { ...values, ...dv };
     }
     if (cfg.restartEvery > 0 && (step + 1) % cfg.restartEvery === 0 && q.restartDeadCodes) {
-      reseedQuantizer(q, stepSeed(cfg.seed, step, PURPOSE_RESTART));
-      const restarted = q.restartDeadCodes((await encodeZ.run({ x: batch })).z);
+      const restarted = q.restartDeadCodes((await encodeZ.run({ x: batch })).z, { seed: stepSeed(cfg.seed, step, PURPOSE_RESTART) });
       values['restarted'] = restarted.length;
     }
     state = { ...state, step: step + 1, epoch, batchInEpoch: batchInEpoch + 1 };
@@ -247,15 +246,4 @@ function pickShown(v: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of keys) if (v[k] !== undefined) out[k] = v[k]!;
   return out;
-}
-
-/**
- * VQ dead-code restarts draw from the codebook's private Rng, which is not
- * part of the state dict; reseeding it from (seed, step) before each restart
- * makes restarts replay identically after a resume. A no-op for quantizers
- * without that field.
- */
-function reseedQuantizer(q: object, seed: number): void {
-  const cb = (q as { _codebook?: { rng?: unknown } })._codebook;
-  if (cb && 'rng' in cb) (cb as { rng: Rng }).rng = new Rng(seed);
 }
