@@ -5,6 +5,7 @@
  */
 import { HostTensor, Rng, type Engine } from '@zoo/core';
 import { LFQ } from './lfq.js';
+import { withPeakMemory } from './peak-memory.js';
 import { VectorQuantizer } from './vq.js';
 
 export interface QuantizerBenchOptions {
@@ -28,7 +29,14 @@ export interface QuantizerBenchResult {
   engine: string;
   device: string;
   vqLookup: BenchTiming & { tokens: number; dim: number; codes: number; matmulFloorSeconds: number };
-  lfqTrain: BenchTiming & { tokens: number; codebookSize: number; factorizedBits: number[]; entropyDot: 'sequential' | 'matmul' };
+  lfqTrain: BenchTiming & {
+    tokens: number;
+    codebookSize: number;
+    factorizedBits: number[];
+    entropyDot: 'sequential' | 'matmul';
+    /** Peak process RSS while this case compiled and ran (MiB; Linux only, else undefined). */
+    peakMiB: number | undefined;
+  };
 }
 
 async function time(run: () => Promise<unknown>, repeats: number): Promise<BenchTiming> {
@@ -79,12 +87,12 @@ export async function benchQuantizers(engine: Engine, opts: QuantizerBenchOption
     },
     { inputs: ['x'] },
   );
-  const lfqTiming = await time(() => step.run({ x }), repeats);
+  const { value: lfqTiming, peakMiB } = await withPeakMemory(() => time(() => step.run({ x }), repeats));
 
   return {
     engine: engine.name,
     device: engine.device,
     vqLookup: { ...vqTiming, ...vqSize, matmulFloorSeconds: floorTiming.seconds },
-    lfqTrain: { ...lfqTiming, tokens: lfqSize.tokens, codebookSize: 2 ** lfqSize.codebookBits, factorizedBits, entropyDot },
+    lfqTrain: { ...lfqTiming, tokens: lfqSize.tokens, codebookSize: 2 ** lfqSize.codebookBits, factorizedBits, entropyDot, peakMiB },
   };
 }

@@ -16,6 +16,8 @@ describe.each(ENGINES)('extras on %s', (engineName) => {
     expect(r.lfqTrain).toMatchObject({ tokens: 16, codebookSize: 64, factorizedBits: [3, 3], entropyDot: 'matmul' });
     expect(r.vqLookup.seconds).toBeGreaterThan(0);
     expect(r.lfqTrain.seconds).toBeGreaterThan(0);
+    // a real peak where Linux exposes one: at least the resident memory now
+    if (r.lfqTrain.peakMiB !== undefined) expect(r.lfqTrain.peakMiB).toBeGreaterThanOrEqual(process.memoryUsage().rss / 2 ** 20 - 64);
     await engine.dispose();
   });
 

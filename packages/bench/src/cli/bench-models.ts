@@ -93,17 +93,18 @@ export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
       }
       io.out(
         formatTable(
-          ['engine', 'VQ lookup 16384x64x16384', 'bare matmul (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens'],
+          ['engine', 'VQ lookup 16384x64x16384', 'bare matmul (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens', 'LFQ peak RSS'],
           results.map((r) => [
             r.name,
             `${r.vqLookup.seconds.toFixed(3)} s`,
             `${r.vqLookup.matmulFloorSeconds.toFixed(3)} s`,
             `${r.lfqTrain.seconds.toFixed(3)} s`,
+            r.lfqTrain.peakMiB === undefined ? 'n/a' : `${r.lfqTrain.peakMiB.toFixed(0)} MiB`,
           ]),
         ),
       );
       io.out(`\nPyTorch 1.13 cdist+argmin at the VQ size takes 0.65-0.8 s on this machine class (issue #4; not this run).`);
-      io.out(`peak RSS: ${peakRssMiB.toFixed(0)} MiB`);
+      io.out(`peak RSS of the whole run: ${peakRssMiB.toFixed(0)} MiB`);
     },
   );
 }
