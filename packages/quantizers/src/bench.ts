@@ -5,7 +5,7 @@
  */
 import { HostTensor, Rng, type Engine } from '@zoo/core';
 import { LFQ } from './lfq.js';
-import { withPeakMemory } from './peak-memory.js';
+import { withPeakMemory, type PeakMemory } from './peak-memory.js';
 import { VectorQuantizer } from './vq.js';
 
 export interface QuantizerBenchOptions {
@@ -34,8 +34,8 @@ export interface QuantizerBenchResult {
     codebookSize: number;
     factorizedBits: number[];
     entropyDot: 'sequential' | 'matmul';
-    /** Peak process RSS while this case compiled and ran (MiB; Linux only, else undefined). */
-    peakMiB: number | undefined;
+    /** Process RSS peak while this case compiled and ran, and what it added over its start (Linux only, else undefined). */
+    memory: PeakMemory | undefined;
   };
 }
 
@@ -87,12 +87,12 @@ export async function benchQuantizers(engine: Engine, opts: QuantizerBenchOption
     },
     { inputs: ['x'] },
   );
-  const { value: lfqTiming, peakMiB } = await withPeakMemory(() => time(() => step.run({ x }), repeats));
+  const { value: lfqTiming, memory } = await withPeakMemory(() => time(() => step.run({ x }), repeats));
 
   return {
     engine: engine.name,
     device: engine.device,
     vqLookup: { ...vqTiming, ...vqSize, matmulFloorSeconds: floorTiming.seconds },
-    lfqTrain: { ...lfqTiming, tokens: lfqSize.tokens, codebookSize: 2 ** lfqSize.codebookBits, factorizedBits, entropyDot, peakMiB },
+    lfqTrain: { ...lfqTiming, tokens: lfqSize.tokens, codebookSize: 2 ** lfqSize.codebookBits, factorizedBits, entropyDot, memory },
   };
 }

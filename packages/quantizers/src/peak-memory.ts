@@ -16,14 +16,26 @@ function highWaterMiB(): number | undefined {
   }
 }
 
-/** Runs `f` and returns its result with the process's peak RSS (MiB) during it. */
-export async function withPeakMemory<T>(f: () => Promise<T>): Promise<{ value: T; peakMiB: number | undefined }> {
-  let reset = true;
+export interface PeakMemory {
+  /** Peak RSS while `f` ran (MiB). */
+  peakMiB: number;
+  /** Peak minus the RSS when `f` started: what the case itself added (memory earlier cases left resident is in peakMiB, not here). */
+  addedMiB: number;
+}
+
+/**
+ * Runs `f` and returns its result with the process's peak RSS during it.
+ * The reset also lowers what getrusage reports as the process's max RSS.
+ */
+export async function withPeakMemory<T>(f: () => Promise<T>): Promise<{ value: T; memory: PeakMemory | undefined }> {
+  let start: number | undefined;
   try {
     writeFileSync('/proc/self/clear_refs', '5');
+    start = highWaterMiB();
   } catch {
-    reset = false;
+    start = undefined;
   }
   const value = await f();
-  return { value, peakMiB: reset ? highWaterMiB() : undefined };
+  const peak = start === undefined ? undefined : highWaterMiB();
+  return { value, memory: start === undefined || peak === undefined ? undefined : { peakMiB: peak, addedMiB: peak - start } };
 }

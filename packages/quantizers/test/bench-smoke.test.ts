@@ -17,7 +17,10 @@ describe.each(ENGINES)('extras on %s', (engineName) => {
     expect(r.vqLookup.seconds).toBeGreaterThan(0);
     expect(r.lfqTrain.seconds).toBeGreaterThan(0);
     // a real peak where Linux exposes one: at least the resident memory now
-    if (r.lfqTrain.peakMiB !== undefined) expect(r.lfqTrain.peakMiB).toBeGreaterThanOrEqual(process.memoryUsage().rss / 2 ** 20 - 64);
+    if (r.lfqTrain.memory) {
+      expect(r.lfqTrain.memory.peakMiB).toBeGreaterThanOrEqual(process.memoryUsage().rss / 2 ** 20 - 64);
+      expect(r.lfqTrain.memory.addedMiB).toBeGreaterThanOrEqual(0);
+    }
     await engine.dispose();
   });
 

@@ -86,25 +86,23 @@ export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
           await engine.dispose();
         }
       }
-      const peakRssMiB = process.resourceUsage().maxRSS / 1024;
       if (args.json) {
-        io.out(JSON.stringify({ results, peakRssMiB }, null, 2));
+        io.out(JSON.stringify({ results }, null, 2));
         return;
       }
       io.out(
         formatTable(
-          ['engine', 'VQ lookup 16384x64x16384', 'bare matmul (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens', 'LFQ peak RSS'],
+          ['engine', 'VQ lookup 16384x64x16384', 'bare matmul (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens', 'LFQ peak RSS (added by the case)'],
           results.map((r) => [
             r.name,
             `${r.vqLookup.seconds.toFixed(3)} s`,
             `${r.vqLookup.matmulFloorSeconds.toFixed(3)} s`,
             `${r.lfqTrain.seconds.toFixed(3)} s`,
-            r.lfqTrain.peakMiB === undefined ? 'n/a' : `${r.lfqTrain.peakMiB.toFixed(0)} MiB`,
+            r.lfqTrain.memory ? `${r.lfqTrain.memory.peakMiB.toFixed(0)} MiB (+${r.lfqTrain.memory.addedMiB.toFixed(0)})` : 'n/a',
           ]),
         ),
       );
       io.out(`\nPyTorch 1.13 cdist+argmin at the VQ size takes 0.65-0.8 s on this machine class (issue #4; not this run).`);
-      io.out(`peak RSS of the whole run: ${peakRssMiB.toFixed(0)} MiB`);
     },
   );
 }
