@@ -107,3 +107,44 @@ describe('onnx engine variable naming', () => {
     await engine.dispose();
   });
 });
+
+describe('frozen compiles', () => {
+  it('bake read-only variables, rebuild when one is replaced, and keep assigned buffers live', async () => {
+    const { Variable } = await import('../src/index.js');
+    const w = new Variable(HostTensor.from([1, 2, 3, 4, 5, 6], [3, 2]), true, 'w');
+    const count = new Variable(HostTensor.from([0], [1]), false, 'count');
+    let traces = 0;
+    const fn = (o: Parameters<Parameters<Engine['compile']>[0]>[0], x: Tensor) => {
+      traces++;
+      const next = o.add(o.variable(count), 1);
+      o.assign(count, next);
+      return { y: o.matmul(x, o.variable(w)), n: next };
+    };
+    const frozen = engine.compile<{ x: HostTensor; unused: HostTensor }, { y: Tensor; n: Tensor }>((o, { x }) => fn(o, x!), { frozen: true });
+    const live = engine.compile<{ x: HostTensor; unused: HostTensor }, { y: Tensor; n: Tensor }>((o, { x }) => fn(o, x!));
+    const inputs = { x: HostTensor.from([1, 0, 1, 0, 1, 0], [2, 3]), unused: HostTensor.from([7], [1]) };
+    const a = await frozen.run(inputs);
+    expect(Array.from(a.y.data)).toEqual(Array.from((await live.run(inputs)).y.data));
+    expect(Array.from(a.y.data)).toEqual([6, 8, 3, 4]);
+    // the assigned buffer is fed and written back, not baked: 1, then 2 (live), then 3
+    expect(Array.from((await frozen.run(inputs)).n.data)).toEqual([3]);
+    expect(count.value.item()).toBe(3);
+    // baked: an in-place edit of the data is not seen (documented), a replaced value is
+    w.value.data[0] = 100;
+    expect(Array.from((await frozen.run(inputs)).y.data)).toEqual([6, 8, 3, 4]);
+    expect(Array.from((await live.run(inputs)).y.data)[0]).toBe(105);
+    const frozenTraces = traces;
+    w.value = HostTensor.from([0, 0, 0, 0, 1, 1], [3, 2]);
+    const [r1, r2] = await Promise.all([frozen.run(inputs), frozen.run(inputs)]);
+    expect(Array.from(r1.y.data)).toEqual([1, 1, 0, 0]);
+    expect(Array.from(r2.y.data)).toEqual([1, 1, 0, 0]);
+    expect(traces).toBe(frozenTraces); // rebuilt from the same trace
+    // replaced while runs are pending: each run reads the value current when it executes
+    // (as unfrozen compiles do), and the retired session is released without failing a run
+    const pending = [frozen.run(inputs), frozen.run(inputs)];
+    w.value = HostTensor.from([1, 1, 1, 1, 1, 1], [3, 2]);
+    pending.push(frozen.run(inputs));
+    for (const r of await Promise.all(pending)) expect(Array.from(r.y.data)).toEqual([2, 2, 1, 1]);
+    expect(traces).toBe(frozenTraces);
+  });
+});

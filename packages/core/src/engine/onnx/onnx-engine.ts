@@ -10,7 +10,7 @@
  */
 import os from 'node:os';
 import type {
-  AdamConfig, CompiledFn, Engine, HostOutputs, Inputs, Outputs, StepResult, TensorInputs, TrainStep,
+  AdamConfig, CompiledFn, CompileOptions, Engine, HostOutputs, Inputs, Outputs, StepResult, TensorInputs, TrainStep,
 } from '../engine.js';
 import type { Ops, Tensor } from '../../ops.js';
 import { HostTensor } from '../../tensor.js';
@@ -37,6 +37,8 @@ interface Program {
   readonly session: ort.InferenceSession;
   readonly traced: Traced;
   readonly userOutputs: readonly string[];
+  /** Frozen compiles: the variable values baked into the graph (fed no more). */
+  readonly baked?: ReadonlyMap<Variable, HostTensor<'float32'>>;
 }
 
 export class OnnxEngine implements Engine {
@@ -48,18 +50,40 @@ export class OnnxEngine implements Engine {
     private readonly threads: number,
   ) {}
 
-  private async build(traced: Traced, extra: readonly NamedOutput[]): Promise<Program> {
+  private async build(traced: Traced, extra: readonly NamedOutput[], frozen = false): Promise<Program> {
     const assigns = traced.assigns.map((a) => ({ name: a.name, sym: a.sym }));
-    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns]);
+    let baked: Map<Variable, HostTensor<'float32'>> | undefined;
+    let bake: Map<string, HostTensor['data']> | undefined;
+    if (frozen) {
+      baked = new Map();
+      bake = new Map();
+      const assigned = new Set(traced.assigns.map((a) => a.variable));
+      for (const [v, { name }] of traced.variables) {
+        if (assigned.has(v)) continue;
+        baked.set(v, v.value);
+        bake.set(name, v.value.data);
+      }
+    }
+    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], bake ? { bake } : {});
     const session = await createSession(bytes, { device: this.device, threads: this.threads });
     this.sessions.add(session);
-    return { session, traced, userOutputs: traced.outputs.map((o) => o.name) };
+    return { session, traced, userOutputs: traced.outputs.map((o) => o.name), ...(baked ? { baked } : {}) };
+  }
+
+  private async release(p: Program): Promise<void> {
+    this.sessions.delete(p.session);
+    await p.session.release();
   }
 
   private async execute(p: Program, inputs: Inputs, extraFeeds: Feeds = {}): Promise<Record<string, ort.Tensor>> {
     const feeds: Feeds = { ...extraFeeds };
     for (const [host, { name }] of p.traced.inputs) feeds[name] = toOrt(inputs[host]!);
-    for (const [v, { name }] of p.traced.variables) feeds[name] ??= toOrt(v.value);
+    for (const [v, { name }] of p.traced.variables) if (!p.baked?.has(v)) feeds[name] ??= toOrt(v.value);
+    if (p.baked) {
+      // a baked graph declares only the inputs its outputs need
+      const declared = new Set(p.session.inputNames);
+      for (const name of Object.keys(feeds)) if (!declared.has(name)) delete feeds[name];
+    }
     const res = (await p.session.run(feeds)) as Record<string, ort.Tensor>;
     for (const a of p.traced.assigns) a.variable.value = fromOrt(res[a.name]!) as HostTensor<'float32'>;
     return res;
@@ -86,12 +110,58 @@ export class OnnxEngine implements Engine {
     };
   }
 
-  compile<I extends Inputs, O extends Outputs>(fn: TraceFn<I, O>): CompiledFn<I, O> {
-    const program = this.cached<I>((inputs) => this.build(trace(fn as never, specsOf(inputs)), []));
+  compile<I extends Inputs, O extends Outputs>(fn: TraceFn<I, O>, opts: CompileOptions = {}): CompiledFn<I, O> {
+    if (!opts.frozen) {
+      const program = this.cached<I>((inputs) => this.build(trace(fn as never, specsOf(inputs)), []));
+      return {
+        run: async (inputs) => {
+          const p = await program(inputs);
+          return this.userOutputs<O>(p, await this.execute(p, inputs));
+        },
+      };
+    }
+    // Frozen: one trace and program per input signature; the program is rebuilt from the
+    // same trace when a baked variable's value is replaced, and a replaced program's
+    // session is released once no run is using it.
+    const traces = new Map<string, Traced>();
+    const programs = new Map<string, Promise<Program>>();
+    const inflight = new Map<Program, number>();
+    const retired = new Set<Program>();
+    const settle = async (p: Program) => {
+      const n = (inflight.get(p) ?? 1) - 1;
+      if (n > 0) return void inflight.set(p, n);
+      inflight.delete(p);
+      if (retired.delete(p)) await this.release(p);
+    };
+    const current = async (inputs: I): Promise<Program> => {
+      const key = signature(specsOf(inputs));
+      const cached = programs.get(key);
+      if (cached) {
+        const p = await cached;
+        if ([...p.baked!].every(([v, value]) => v.value === value)) return p;
+        if (programs.get(key) === cached) {
+          programs.delete(key);
+          retired.add(p);
+          if (!inflight.has(p)) await settle(p);
+        }
+        return current(inputs);
+      }
+      let traced = traces.get(key);
+      if (!traced) traces.set(key, (traced = trace(fn as never, specsOf(inputs))));
+      const made = this.build(traced, [], true);
+      programs.set(key, made);
+      made.catch(() => programs.delete(key));
+      return made;
+    };
     return {
       run: async (inputs) => {
-        const p = await program(inputs);
-        return this.userOutputs<O>(p, await this.execute(p, inputs));
+        const p = await current(inputs);
+        inflight.set(p, (inflight.get(p) ?? 0) + 1);
+        try {
+          return this.userOutputs<O>(p, await this.execute(p, inputs));
+        } finally {
+          await settle(p);
+        }
       },
     };
   }

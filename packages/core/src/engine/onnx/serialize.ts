@@ -220,7 +220,8 @@ function liveNodes(graph: Graph, outputs: readonly NamedOutput[]): Set<number> {
 /**
  * ONNX bytes computing `outputs` from the graph inputs. Inputs the outputs do
  * not need are still declared (callers feed a fixed set of names); `bake`
- * turns listed inputs into initializers (ONNX export with weights inside).
+ * turns listed inputs into initializers (ONNX export, frozen compiles) and
+ * then drops every input the outputs do not need.
  */
 export function serializeGraph(
   graph: Graph,
@@ -249,7 +250,7 @@ export function serializeGraph(
   for (const i of graph.inputs) {
     const baked = opts.bake?.get(i.name);
     if (baked) {
-      e.initializers.push({ name: i.name, dataType: ELEM[i.sym.dtype], dims: [...i.sym.shape], rawData: rawBytes(baked) });
+      if (live.has(i.sym.id)) e.initializers.push({ name: i.name, dataType: ELEM[i.sym.dtype], dims: [...i.sym.shape], rawData: rawBytes(baked) });
     } else if (!opts.bake || live.has(i.sym.id)) {
       graphInputs.push(valueInfo(i.name, i.sym));
     }
