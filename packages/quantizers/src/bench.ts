@@ -2,8 +2,11 @@
  * Quantizer micro-benchmarks on any engine (a function, not a CLI; the bench
  * package prints the numbers next to its peers). Each case is run once to
  * compile/warm up, then `repeats` times; the median wall time is reported.
+ * The VQ lookup's cases (frozen codebook, fed codebook, bare matmul peer) are
+ * timed in interleaved rounds so a machine slowing down mid-run shifts all of
+ * them alike and their ratios stay meaningful.
  */
-import { HostTensor, Rng, type Engine } from '@zoo/core';
+import { HostTensor, Rng, type Engine, type Ops, type Tensor } from '@zoo/core';
 import { LFQ } from './lfq.js';
 import { withPeakMemory, type PeakMemory } from './peak-memory.js';
 import { VectorQuantizer } from './vq.js';
@@ -28,7 +31,14 @@ export interface BenchTiming {
 export interface QuantizerBenchResult {
   engine: string;
   device: string;
-  vqLookup: BenchTiming & { tokens: number; dim: number; codes: number; matmulFloorSeconds: number };
+  /**
+   * Eval-mode lookup against a frozen codebook (baked into the graph; see
+   * CompileOptions.frozen), with `fedCodebookSeconds` for the codebook fed as
+   * an input (as inside a training step) and `matmulFloorSeconds` for the bare
+   * [tokens, dim]·[dim, codes] matmul + max against a constant operand, the
+   * floor any lookup on this engine pays.
+   */
+  vqLookup: BenchTiming & { tokens: number; dim: number; codes: number; fedCodebookSeconds: number; matmulFloorSeconds: number };
   lfqTrain: BenchTiming & {
     tokens: number;
     codebookSize: number;
@@ -39,18 +49,29 @@ export interface QuantizerBenchResult {
   };
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 async function time(run: () => Promise<unknown>, repeats: number): Promise<BenchTiming> {
-  let t0 = performance.now();
-  await run();
-  const firstRunSeconds = (performance.now() - t0) / 1000;
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    t0 = performance.now();
+  return (await timeInterleaved([run], repeats))[0]!;
+}
+
+/** One warm-up run each, then `repeats` rounds running every case once. */
+async function timeInterleaved(runs: readonly (() => Promise<unknown>)[], repeats: number): Promise<BenchTiming[]> {
+  const first: number[] = [];
+  for (const run of runs) {
+    const t0 = performance.now();
     await run();
-    times.push((performance.now() - t0) / 1000);
+    first.push((performance.now() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return { seconds: times[Math.floor(times.length / 2)]!, firstRunSeconds, runs: repeats };
+  const times = runs.map((): number[] => []);
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, run] of runs.entries()) {
+      const t0 = performance.now();
+      await run();
+      times[i]!.push((performance.now() - t0) / 1000);
+    }
+  }
+  return runs.map((_, i) => ({ seconds: median(times[i]!), firstRunSeconds: first[i]!, runs: repeats }));
 }
 
 function randomTensor(shape: number[], rng: Rng, std: number): HostTensor<'float32'> {
@@ -64,16 +85,19 @@ export async function benchQuantizers(engine: Engine, opts: QuantizerBenchOption
   const vqSize = opts.vq ?? { tokens: 16384, dim: 64, codes: 16384 };
   const vq = new VectorQuantizer({ dim: vqSize.dim, codebookSize: vqSize.codes }).eval();
   const z = randomTensor([1, vqSize.tokens, vqSize.dim], rng, 1);
-  const lookup = engine.compile((ops, { z: zin }) => ({
-    indices: vq.forward(ops, zin!, vqSize.chunkSize !== undefined ? { chunkSize: vqSize.chunkSize } : {}).indices,
-  }));
-  const vqTiming = await time(() => lookup.run({ z }), repeats);
-  // Peer measured in the same run: the bare [tokens, dim]·[dim, codes] matmul with a max
-  // reduction, the floor any lookup on this engine pays (blocked search over it = overhead).
+  const vqOpts = vqSize.chunkSize !== undefined ? { chunkSize: vqSize.chunkSize } : {};
+  const lookupFn = (ops: Ops, { z: zin }: Record<string, Tensor>) => ({ indices: vq.forward(ops, zin!, vqOpts).indices });
+  const frozen = engine.compile(lookupFn, { frozen: true });
+  const fed = engine.compile(lookupFn);
+  // Peer: the bare matmul with a max reduction against a constant operand (prepacked like the
+  // frozen codebook); a blocked search over it is what the lookup adds.
   const codes = randomTensor([vqSize.dim, vqSize.codes], rng, 1);
   const flat = z.reshape([vqSize.tokens, vqSize.dim]);
-  const floor = engine.compile((ops, { a, b }) => ({ m: ops.max(ops.matmul(a!, b!), 1) }));
-  const floorTiming = await time(() => floor.run({ a: flat, b: codes }), repeats);
+  const floor = engine.compile((ops, { a }) => ({ m: ops.max(ops.matmul(a!, ops.constant(codes)), 1) }));
+  const [vqTiming, fedTiming, floorTiming] = await timeInterleaved(
+    [() => frozen.run({ z }), () => fed.run({ z }), () => floor.run({ a: flat })],
+    repeats,
+  );
 
   const lfqSize = opts.lfq ?? { tokens: 4096, codebookBits: 18, factorizedBits: [9, 9] };
   const factorizedBits = lfqSize.factorizedBits ?? [lfqSize.codebookBits];
@@ -92,7 +116,7 @@ export async function benchQuantizers(engine: Engine, opts: QuantizerBenchOption
   return {
     engine: engine.name,
     device: engine.device,
-    vqLookup: { ...vqTiming, ...vqSize, matmulFloorSeconds: floorTiming.seconds },
+    vqLookup: { ...vqTiming!, ...vqSize, fedCodebookSeconds: fedTiming!.seconds, matmulFloorSeconds: floorTiming!.seconds },
     lfqTrain: { ...lfqTiming, tokens: lfqSize.tokens, codebookSize: 2 ** lfqSize.codebookBits, factorizedBits, entropyDot, memory },
   };
 }

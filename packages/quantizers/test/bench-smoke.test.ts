@@ -15,6 +15,8 @@ describe.each(ENGINES)('extras on %s', (engineName) => {
     expect(r.vqLookup).toMatchObject({ tokens: 64, dim: 4, codes: 16, runs: 1 });
     expect(r.lfqTrain).toMatchObject({ tokens: 16, codebookSize: 64, factorizedBits: [3, 3], entropyDot: 'matmul' });
     expect(r.vqLookup.seconds).toBeGreaterThan(0);
+    expect(r.vqLookup.fedCodebookSeconds).toBeGreaterThan(0);
+    expect(r.vqLookup.matmulFloorSeconds).toBeGreaterThan(0);
     expect(r.lfqTrain.seconds).toBeGreaterThan(0);
     // a real peak where Linux exposes one: at least the resident memory now
     if (r.lfqTrain.memory) {

@@ -69,6 +69,17 @@ describe.each(ENGINES)('vq on %s', (engineName) => {
       // Blocked nearest-code search (rows in blocks of 3, |c|² folded into the matmul) picks the same codes.
       const blocked = await engine.compile((ops, { z }) => ({ indices: vq.forward(ops, z!, { chunkSize: 3 }).indices })).run({ z: float(fx.inputs.z) });
       expectExact(blocked.indices!, fx.outputs.eval_indices, 'blocked indices');
+      // Frozen compile: the codebook is baked into the graph (folded and pre-packed on onnx).
+      const frozen = engine.compile(
+        (ops, { z }) => {
+          const o = vq.forward(ops, z!, { chunkSize: 3 });
+          return { quantized: o.quantized, indices: o.indices };
+        },
+        { frozen: true },
+      );
+      const f = await frozen.run({ z: float(fx.inputs.z) });
+      expectExact(f.indices!, fx.outputs.eval_indices, 'frozen indices');
+      expectClose(f.quantized!, fx.outputs.eval_quantized, 0, 0, 'frozen quantized');
     });
   });
 });

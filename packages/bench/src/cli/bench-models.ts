@@ -92,10 +92,11 @@ export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
       }
       io.out(
         formatTable(
-          ['engine', 'VQ lookup 16384x64x16384', 'bare matmul (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens', 'LFQ peak RSS (added by the case)'],
+          ['engine', 'VQ lookup 16384x64x16384 (frozen codebook)', 'codebook fed (training)', 'bare matmul+max (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens', 'LFQ peak RSS (added by the case)'],
           results.map((r) => [
             r.name,
             `${r.vqLookup.seconds.toFixed(3)} s`,
+            `${r.vqLookup.fedCodebookSeconds.toFixed(3)} s`,
             `${r.vqLookup.matmulFloorSeconds.toFixed(3)} s`,
             `${r.lfqTrain.seconds.toFixed(3)} s`,
             r.lfqTrain.memory ? `${r.lfqTrain.memory.peakMiB.toFixed(0)} MiB (+${r.lfqTrain.memory.addedMiB.toFixed(0)})` : 'n/a',
