@@ -8,6 +8,7 @@
  */
 import { HostTensor, Rng, type Engine, type Ops, type Tensor } from '@zoo/core';
 import { LFQ } from './lfq.js';
+import { withCpuSteal } from './cpu-steal.js';
 import { withPeakMemory, type PeakMemory } from './peak-memory.js';
 import { VectorQuantizer } from './vq.js';
 
@@ -16,6 +17,8 @@ export interface QuantizerBenchOptions {
   repeats?: number;
   /** VQ nearest-code lookup size (16384 tokens × 64 dims × 16384 codes). */
   vq?: { tokens: number; dim: number; codes: number; chunkSize?: number };
+  /** Side of the square matmul that measures this run's compute peak (2048). */
+  peakSize?: number;
   /** LFQ forward + backward size (4096 tokens, 2^18 codes, entropy factorized [9, 9], matmul entropy dot). */
   lfq?: { tokens: number; codebookBits: number; factorizedBits?: number[]; entropyDot?: 'sequential' | 'matmul' };
 }
@@ -38,7 +41,19 @@ export interface QuantizerBenchResult {
    * [tokens, dim]·[dim, codes] matmul + max against a constant operand, the
    * floor any lookup on this engine pays.
    */
-  vqLookup: BenchTiming & { tokens: number; dim: number; codes: number; fedCodebookSeconds: number; matmulFloorSeconds: number };
+  vqLookup: BenchTiming & {
+    tokens: number; dim: number; codes: number; fedCodebookSeconds: number; matmulFloorSeconds: number;
+    /** 2·tokens·dim·codes / seconds (the distance matmul's FLOPs; the search adds none worth counting). */
+    gflops: number;
+  };
+  /**
+   * The engine's matmul throughput in this run (a square matmul against a
+   * constant operand, timed in the VQ lookup's rounds): the VM's speed varies
+   * by ±30% hour to hour, so the lookup's fraction of it is the stable number.
+   */
+  peak: { size: number; seconds: number; gflops: number };
+  /** Fraction of CPU time the hypervisor took during the VQ rounds (Linux /proc/stat; undefined elsewhere). */
+  cpuSteal: number | undefined;
   lfqTrain: BenchTiming & {
     tokens: number;
     codebookSize: number;
@@ -94,10 +109,15 @@ export async function benchQuantizers(engine: Engine, opts: QuantizerBenchOption
   const codes = randomTensor([vqSize.dim, vqSize.codes], rng, 1);
   const flat = z.reshape([vqSize.tokens, vqSize.dim]);
   const floor = engine.compile((ops, { a }) => ({ m: ops.max(ops.matmul(a!, ops.constant(codes)), 1) }));
-  const [vqTiming, fedTiming, floorTiming] = await timeInterleaved(
-    [() => frozen.run({ z }), () => fed.run({ z }), () => floor.run({ a: flat })],
-    repeats,
+  const n = opts.peakSize ?? 2048;
+  const square = randomTensor([n, n], rng, 1);
+  const squareB = randomTensor([n, n], rng, 1);
+  const peak = engine.compile((ops, { a }) => ({ s: ops.sum(ops.matmul(a!, ops.constant(squareB))) }));
+  const { value: vqTimings, steal } = await withCpuSteal(() =>
+    timeInterleaved([() => frozen.run({ z }), () => fed.run({ z }), () => floor.run({ a: flat }), () => peak.run({ a: square })], repeats),
   );
+  const [vqTiming, fedTiming, floorTiming, peakTiming] = vqTimings;
+  const gflops = (flop: number, seconds: number) => flop / seconds / 1e9;
 
   const lfqSize = opts.lfq ?? { tokens: 4096, codebookBits: 18, factorizedBits: [9, 9] };
   const factorizedBits = lfqSize.factorizedBits ?? [lfqSize.codebookBits];
@@ -116,7 +136,12 @@ export async function benchQuantizers(engine: Engine, opts: QuantizerBenchOption
   return {
     engine: engine.name,
     device: engine.device,
-    vqLookup: { ...vqTiming!, ...vqSize, fedCodebookSeconds: fedTiming!.seconds, matmulFloorSeconds: floorTiming!.seconds },
+    vqLookup: {
+      ...vqTiming!, ...vqSize, fedCodebookSeconds: fedTiming!.seconds, matmulFloorSeconds: floorTiming!.seconds,
+      gflops: gflops(2 * vqSize.tokens * vqSize.dim * vqSize.codes, vqTiming!.seconds),
+    },
+    peak: { size: n, seconds: peakTiming!.seconds, gflops: gflops(2 * n ** 3, peakTiming!.seconds) },
+    cpuSteal: steal,
     lfqTrain: { ...lfqTiming, tokens: lfqSize.tokens, codebookSize: 2 ** lfqSize.codebookBits, factorizedBits, entropyDot, memory },
   };
 }

@@ -9,6 +9,7 @@ describe.each(ENGINES)('extras on %s', (engineName) => {
     const r = await benchQuantizers(engine, {
       repeats: 1,
       vq: { tokens: 64, dim: 4, codes: 16, chunkSize: 16 },
+      peakSize: 32,
       lfq: { tokens: 16, codebookBits: 6, factorizedBits: [3, 3] },
     });
     expect(r.engine).toBe(engineName);
@@ -17,6 +18,13 @@ describe.each(ENGINES)('extras on %s', (engineName) => {
     expect(r.vqLookup.seconds).toBeGreaterThan(0);
     expect(r.vqLookup.fedCodebookSeconds).toBeGreaterThan(0);
     expect(r.vqLookup.matmulFloorSeconds).toBeGreaterThan(0);
+    expect(r.vqLookup.gflops).toBeCloseTo((2 * 64 * 4 * 16) / r.vqLookup.seconds / 1e9, 6);
+    expect(r.peak).toMatchObject({ size: 32 });
+    if (process.platform === 'linux') {
+      expect(r.cpuSteal).toBeGreaterThanOrEqual(0);
+      expect(r.cpuSteal).toBeLessThanOrEqual(1);
+    }
+    expect(r.peak.gflops).toBeCloseTo((2 * 32 ** 3) / r.peak.seconds / 1e9, 6);
     expect(r.lfqTrain.seconds).toBeGreaterThan(0);
     // a real peak where Linux exposes one: at least the resident memory now
     if (r.lfqTrain.memory) {

@@ -74,7 +74,7 @@ export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
     (b) =>
       b
         .option('engines', { type: 'string', default: 'onnx-cpu,tfjs-wasm', describe: `comma-separated, from: ${ENGINE_CHOICES.join(', ')}` })
-        .option('repeats', { type: 'number', default: 3 })
+        .option('repeats', { type: 'number', default: 5, describe: 'timed runs per case after a warm-up (median reported)' })
         .option('json', { type: 'boolean', default: false }),
     async (args) => {
       const results = [];
@@ -95,7 +95,7 @@ export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
           ['engine', 'VQ lookup 16384x64x16384 (frozen codebook)', 'codebook fed (training)', 'bare matmul+max (same run)', 'LFQ fwd+bwd 2^18 x 4096 tokens', 'LFQ peak RSS (added by the case)'],
           results.map((r) => [
             r.name,
-            `${r.vqLookup.seconds.toFixed(3)} s`,
+            `${r.vqLookup.seconds.toFixed(3)} s (${r.vqLookup.gflops.toFixed(0)} GFLOP/s, ${((100 * r.vqLookup.gflops) / r.peak.gflops).toFixed(0)}% of peak)`,
             `${r.vqLookup.fedCodebookSeconds.toFixed(3)} s`,
             `${r.vqLookup.matmulFloorSeconds.toFixed(3)} s`,
             `${r.lfqTrain.seconds.toFixed(3)} s`,
@@ -103,7 +103,13 @@ export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
           ]),
         ),
       );
-      io.out(`\nPyTorch 1.13 cdist+argmin at the VQ size takes 0.65-0.8 s on this machine class (issue #4; not this run).`);
+      io.out('');
+      for (const r of results) {
+        const steal = r.cpuSteal === undefined ? 'n/a' : `${(100 * r.cpuSteal).toFixed(0)}%`;
+        io.out(`${r.name}: matmul peak in this run ${r.peak.gflops.toFixed(0)} GFLOP/s (${r.peak.size}^3, constant operand, timed in the lookup's rounds); CPU steal by the hypervisor meanwhile: ${steal}.`);
+        if ((r.cpuSteal ?? 0) > 0.05) io.out(`  (the VM lost over 5% of its CPU time during the lookup: absolute times are inflated; compare the columns, timed in the same rounds)`);
+      }
+      io.out(`PyTorch 1.13 cdist+argmin at the VQ size takes 0.65-0.8 s on this machine class (issue #4; not this run).`);
     },
   );
 }
