@@ -38,8 +38,9 @@ export interface QuantizerBenchResult {
    * Eval-mode lookup against a frozen codebook (baked into the graph; see
    * CompileOptions.frozen), with `fedCodebookSeconds` for the codebook fed as
    * an input (as inside a training step) and `matmulFloorSeconds` for the bare
-   * [tokens, dim]·[dim, codes] matmul + max against a constant operand, the
-   * floor any lookup on this engine pays.
+   * [tokens, dim]·[dim, codes] matmul + max against a constant operand in one
+   * piece (the whole score matrix written and read once): what a naive lookup
+   * pays, which the blocked search undercuts by keeping blocks in cache.
    */
   vqLookup: BenchTiming & {
     tokens: number; dim: number; codes: number; fedCodebookSeconds: number; matmulFloorSeconds: number;
@@ -48,8 +49,9 @@ export interface QuantizerBenchResult {
   };
   /**
    * The engine's matmul throughput in this run (a square matmul against a
-   * constant operand, timed in the VQ lookup's rounds): the VM's speed varies
-   * by ±30% hour to hour, so the lookup's fraction of it is the stable number.
+   * constant operand, timed in the VQ lookup's rounds): on a shared VM the
+   * hypervisor's CPU steal (measured up to 50% on the dev box) moves every
+   * absolute time, so the lookup's fraction of this peak is the stable number.
    */
   peak: { size: number; seconds: number; gflops: number };
   /** Fraction of CPU time the hypervisor took during the VQ rounds (Linux /proc/stat; undefined elsewhere). */
@@ -104,8 +106,8 @@ export async function benchQuantizers(engine: Engine, opts: QuantizerBenchOption
   const lookupFn = (ops: Ops, { z: zin }: Record<string, Tensor>) => ({ indices: vq.forward(ops, zin!, vqOpts).indices });
   const frozen = engine.compile(lookupFn, { frozen: true });
   const fed = engine.compile(lookupFn);
-  // Peer: the bare matmul with a max reduction against a constant operand (prepacked like the
-  // frozen codebook); a blocked search over it is what the lookup adds.
+  // Peers: the unblocked matmul + max against a constant operand (prepacked like the frozen
+  // codebook), and a square matmul for the machine's current peak.
   const codes = randomTensor([vqSize.dim, vqSize.codes], rng, 1);
   const flat = z.reshape([vqSize.tokens, vqSize.dim]);
   const floor = engine.compile((ops, { a }) => ({ m: ops.max(ops.matmul(a!, ops.constant(codes)), 1) }));
