@@ -50,7 +50,11 @@ export interface SessionOptions {
   threads?: number;
 }
 
+let sessionsCreated = 0;
+
 export async function createSession(model: Uint8Array, opts: SessionOptions): Promise<ort.InferenceSession> {
+  const optimizedDump = process.env['ZOO_ORT_OPTIMIZED'];
+  sessionsCreated++;
   try {
     return await ort.InferenceSession.create(model, {
       executionProviders: opts.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
@@ -58,6 +62,8 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       graphOptimizationLevel: 'all',
       // Per-node timings as Chrome-trace JSON, for finding slow kernels (a developer switch).
       ...(process.env['ZOO_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['ZOO_ORT_PROFILE'] } : {}),
+      // Each session's graph after onnxruntime's rewrites (`<prefix><n>.onnx`), for Netron or node counts.
+      ...(optimizedDump ? { optimizedModelFilePath: `${optimizedDump}${sessionsCreated}.onnx` } : {}),
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
