@@ -148,3 +148,21 @@ describe('frozen compiles', () => {
     expect(traces).toBe(frozenTraces);
   });
 });
+
+test('ZOO_ORT_OPTIMIZED writes the optimized graph of each new session', async () => {
+  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'zoo-opt-'));
+  process.env['ZOO_ORT_OPTIMIZED'] = join(dir, 'g');
+  try {
+    const f = engine.compile<{ x: HostTensor }, { y: Tensor }>((o, { x }) => ({ y: o.exp(x) }));
+    await f.run({ x: HostTensor.from([0], [1]) });
+  } finally {
+    delete process.env['ZOO_ORT_OPTIMIZED'];
+  }
+  const files = readdirSync(dir);
+  expect(files).toHaveLength(1);
+  expect(files[0]).toMatch(/^g\d+\.onnx$/);
+  rmSync(dir, { recursive: true });
+});
