@@ -37,6 +37,11 @@ describe('Module', () => {
     expect(t.parameters().map((v) => v.key)).toEqual(['a.weight', 'b.0.weight', 'b.1.weight']);
     expect(t.buffers().length).toBe(3);
     expect(t.parameterCount()).toBe(6);
+    // A constant subtree (pretrained, fixed) leaves parameters() and is marked for baking.
+    t.bs[0]!.markConstant();
+    expect(t.parameters().map((v) => v.key)).toEqual(['a.weight', 'b.1.weight']);
+    expect(t.bs[0]!.namedVariables().every(([, v]) => v.constant)).toBe(true);
+    expect(t.a.weight.constant).toBe(false);
   });
 
   it("prefixes a root module's keys when asked", () => {

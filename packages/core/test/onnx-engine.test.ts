@@ -166,3 +166,34 @@ test('ZOO_ORT_OPTIMIZED writes the optimized graph of each new session', async (
   expect(files[0]).toMatch(/^g\d+\.onnx$/);
   rmSync(dir, { recursive: true });
 });
+
+describe('constant variables', () => {
+  it('are baked into training steps and gradients, rebuilt when replaced, and cannot be trained', async () => {
+    const { Variable } = await import('../src/index.js');
+    const w = new Variable(HostTensor.from([1], [1]), true, 'w');
+    const scale = new Variable(HostTensor.from([2], [1]), false, 'scale');
+    scale.constant = true;
+    let traces = 0;
+    // loss = sum((scale * w * x)^2); d/dw = 2 scale^2 w x^2
+    const loss = (o: Parameters<Parameters<Engine['compile']>[0]>[0], x: Tensor) => {
+      traces++;
+      return { loss: o.sum(o.square(o.mul(o.mul(x, o.variable(w)), o.variable(scale)))) };
+    };
+    const x = HostTensor.from([3], [1]);
+    const grads = engine.valueAndGrad<{ x: HostTensor }, { loss: Tensor }>((o, i) => loss(o, i.x!), { variables: [w, scale] });
+    const g = (await grads.run({ x })) as unknown as Record<string, HostTensor>;
+    expect(g['loss']!.item()).toBeCloseTo(36); // a gradient target is fed, not baked
+    expect(g['grad:scale']!.item()).toBeCloseTo(36);
+    const step = engine.compileTrainStep<{ x: HostTensor }, { loss: Tensor }>((o, i) => loss(o, i.x!), [w], { kind: 'adam', lr: 0.1 });
+    expect((await step.run({ x })).outputs.loss.item()).toBeCloseTo(36);
+    const tracesBefore = traces;
+    scale.value = HostTensor.from([1], [1]); // replaced: the step's graph is rebuilt from its trace
+    expect((await step.run({ x })).outputs.loss.item()).toBeCloseTo(9 * 0.9 * 0.9, 4);
+    expect(traces).toBe(tracesBefore);
+    scale.value.data[0] = 5; // in place: not seen by the baked graph (documented)
+    expect((await step.run({ x })).outputs.loss.item()).toBeLessThan(9);
+    expect(() => engine.compileTrainStep<{ x: HostTensor }, { loss: Tensor }>((o, i) => loss(o, i.x!), [w, scale], { kind: 'adam', lr: 0.1 })).toThrow(
+      /'scale' is marked constant/,
+    );
+  });
+});

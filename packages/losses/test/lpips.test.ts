@@ -33,6 +33,7 @@ test('LPIPS weights are frozen buffers with the shipped keys', () => {
   const lpips = create('loss', 'lpips', {});
   expect(lpips.net).toBe('alex');
   expect(lpips.parameters()).toHaveLength(0);
+  expect(lpips.buffers().every((v) => v.constant)).toBe(true); // baked into onnx graphs
   expect(Object.keys(lpips.stateDict())).toEqual(expect.arrayContaining(['features.0.weight', 'features.10.bias', 'lin4.weight']));
 });
 

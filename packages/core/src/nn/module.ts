@@ -80,8 +80,19 @@ export abstract class Module {
     return this.collect(prefix);
   }
 
+  /** Trainable variables, less those marked constant (pretrained weights kept fixed). */
   parameters(): Variable[] {
-    return this.namedVariables().filter(([, v]) => v.trainable).map(([, v]) => v);
+    return this.namedVariables().filter(([, v]) => v.trainable && !v.constant).map(([, v]) => v);
+  }
+
+  /**
+   * Marks every variable of this subtree constant (see `Variable.constant`):
+   * for pretrained networks used as fixed functions, e.g. LPIPS inside a
+   * training loss. They leave `parameters()` and are baked into onnx graphs.
+   */
+  markConstant(): this {
+    for (const [, v] of this.namedVariables()) v.constant = true;
+    return this;
   }
 
   buffers(): Variable[] {

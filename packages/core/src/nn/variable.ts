@@ -15,6 +15,14 @@ export class Variable {
     /** Dotted PyTorch-style key, set when the owning module tree is named. */
     public key = '',
   ) {}
+  /**
+   * Set for weights that stay put once loaded (pretrained networks such as
+   * LPIPS; `Module.markConstant()`). The onnx engine bakes constant variables
+   * into every graph that reads them (training steps included), so
+   * onnxruntime folds and pre-packs them; replacing `value` later still works
+   * but rebuilds those graphs. Constant variables cannot be trained.
+   */
+  constant = false;
   get shape(): Shape {
     return this.value.shape;
   }

@@ -21,6 +21,7 @@ import { appendAdam, checkAdamConfig, flatLayout, LR_INPUT, M_INPUT, STEP_INPUT,
 import { serializeGraph, type NamedOutput } from './serialize.js';
 import { checkDevice, createSession, fromOrt, ort, probeCuda, toOrt, type OnnxDevice } from './session.js';
 import { signature, specsOf, trace, uniqueKeys, type Traced } from './trace.js';
+import { ProgramCache, type Prepared, type Program } from './programs.js';
 
 export interface OnnxEngineOptions {
   /** Default 'cpu'. 'cuda' needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12. */
@@ -32,15 +33,6 @@ export interface OnnxEngineOptions {
 type TraceFn<I extends Inputs, O> = (ops: Ops, inputs: TensorInputs<I>) => O;
 type Feeds = Record<string, ort.Tensor>;
 
-/** A compiled graph plus how to feed it and where its extra outputs go. */
-interface Program {
-  readonly session: ort.InferenceSession;
-  readonly traced: Traced;
-  readonly userOutputs: readonly string[];
-  /** Frozen compiles: the variable values baked into the graph (fed no more). */
-  readonly baked?: ReadonlyMap<Variable, HostTensor<'float32'>>;
-}
-
 export class OnnxEngine implements Engine {
   readonly name = 'onnx' as const;
   private readonly sessions = new Set<ort.InferenceSession>();
@@ -50,24 +42,27 @@ export class OnnxEngine implements Engine {
     private readonly threads: number,
   ) {}
 
-  private async build(traced: Traced, extra: readonly NamedOutput[], frozen = false): Promise<Program> {
+  /** Bakes `constant` variables (every unassigned one when `frozen`) except those `fed`. */
+  private async build(prep: Prepared, frozen: boolean): Promise<Program> {
+    const { traced, extra, fed } = prep;
     const assigns = traced.assigns.map((a) => ({ name: a.name, sym: a.sym }));
-    let baked: Map<Variable, HostTensor<'float32'>> | undefined;
-    let bake: Map<string, HostTensor['data']> | undefined;
-    if (frozen) {
-      baked = new Map();
-      bake = new Map();
-      const assigned = new Set(traced.assigns.map((a) => a.variable));
-      for (const [v, { name }] of traced.variables) {
-        if (assigned.has(v)) continue;
-        baked.set(v, v.value);
-        bake.set(name, v.value.data);
-      }
+    const assigned = new Set(traced.assigns.map((a) => a.variable));
+    const baked = new Map<Variable, HostTensor<'float32'>>();
+    const bake = new Map<string, HostTensor['data']>();
+    for (const [v, { name }] of traced.variables) {
+      if (!(frozen || v.constant) || assigned.has(v) || fed.has(v)) continue;
+      baked.set(v, v.value);
+      bake.set(name, v.value.data);
     }
-    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], bake ? { bake } : {});
+    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], bake.size > 0 ? { bake } : {});
     const session = await createSession(bytes, { device: this.device, threads: this.threads });
     this.sessions.add(session);
-    return { session, traced, userOutputs: traced.outputs.map((o) => o.name), ...(baked ? { baked } : {}) };
+    return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked };
+  }
+
+  private programs<I extends Inputs>(prepare: (inputs: I) => Prepared, frozen = false) {
+    const cache = new ProgramCache<I>(prepare, (prep) => this.build(prep, frozen), (p) => this.release(p));
+    return <T>(inputs: I, f: (p: Program) => Promise<T>): Promise<T> => cache.use(signature(specsOf(inputs)), inputs, f);
   }
 
   private async release(p: Program): Promise<void> {
@@ -78,8 +73,8 @@ export class OnnxEngine implements Engine {
   private async execute(p: Program, inputs: Inputs, extraFeeds: Feeds = {}): Promise<Record<string, ort.Tensor>> {
     const feeds: Feeds = { ...extraFeeds };
     for (const [host, { name }] of p.traced.inputs) feeds[name] = toOrt(inputs[host]!);
-    for (const [v, { name }] of p.traced.variables) if (!p.baked?.has(v)) feeds[name] ??= toOrt(v.value);
-    if (p.baked) {
+    for (const [v, { name }] of p.traced.variables) if (!p.baked.has(v)) feeds[name] ??= toOrt(v.value);
+    if (p.baked.size > 0) {
       // a baked graph declares only the inputs its outputs need
       const declared = new Set(p.session.inputNames);
       for (const name of Object.keys(feeds)) if (!declared.has(name)) delete feeds[name];
@@ -95,74 +90,10 @@ export class OnnxEngine implements Engine {
     return out as HostOutputs<O>;
   }
 
-  /** Memoizes one program per input signature. */
-  private cached<I extends Inputs>(make: (inputs: I) => Promise<Program>): (inputs: I) => Promise<Program> {
-    const cache = new Map<string, Promise<Program>>();
-    return (inputs) => {
-      const key = signature(specsOf(inputs));
-      let p = cache.get(key);
-      if (!p) {
-        p = make(inputs);
-        cache.set(key, p);
-        p.catch(() => cache.delete(key));
-      }
-      return p;
-    };
-  }
-
   compile<I extends Inputs, O extends Outputs>(fn: TraceFn<I, O>, opts: CompileOptions = {}): CompiledFn<I, O> {
-    if (!opts.frozen) {
-      const program = this.cached<I>((inputs) => this.build(trace(fn as never, specsOf(inputs)), []));
-      return {
-        run: async (inputs) => {
-          const p = await program(inputs);
-          return this.userOutputs<O>(p, await this.execute(p, inputs));
-        },
-      };
-    }
-    // Frozen: one trace and program per input signature; the program is rebuilt from the
-    // same trace when a baked variable's value is replaced, and a replaced program's
-    // session is released once no run is using it.
-    const traces = new Map<string, Traced>();
-    const programs = new Map<string, Promise<Program>>();
-    const inflight = new Map<Program, number>();
-    const retired = new Set<Program>();
-    const settle = async (p: Program) => {
-      const n = (inflight.get(p) ?? 1) - 1;
-      if (n > 0) return void inflight.set(p, n);
-      inflight.delete(p);
-      if (retired.delete(p)) await this.release(p);
-    };
-    const current = async (inputs: I): Promise<Program> => {
-      const key = signature(specsOf(inputs));
-      const cached = programs.get(key);
-      if (cached) {
-        const p = await cached;
-        if ([...p.baked!].every(([v, value]) => v.value === value)) return p;
-        if (programs.get(key) === cached) {
-          programs.delete(key);
-          retired.add(p);
-          if (!inflight.has(p)) await settle(p);
-        }
-        return current(inputs);
-      }
-      let traced = traces.get(key);
-      if (!traced) traces.set(key, (traced = trace(fn as never, specsOf(inputs))));
-      const made = this.build(traced, [], true);
-      programs.set(key, made);
-      made.catch(() => programs.delete(key));
-      return made;
-    };
+    const withProgram = this.programs<I>((inputs) => ({ traced: trace(fn as never, specsOf(inputs)), extra: [], fed: new Set() }), opts.frozen ?? false);
     return {
-      run: async (inputs) => {
-        const p = await current(inputs);
-        inflight.set(p, (inflight.get(p) ?? 0) + 1);
-        try {
-          return this.userOutputs<O>(p, await this.execute(p, inputs));
-        } finally {
-          await settle(p);
-        }
-      },
+      run: (inputs) => withProgram(inputs, async (p) => this.userOutputs<O>(p, await this.execute(p, inputs))),
     };
   }
 
@@ -173,7 +104,7 @@ export class OnnxEngine implements Engine {
     const inNames = wrt.inputs ?? [];
     const vars = wrt.variables ?? [];
     const gradKeys = [...inNames.map((n) => `grad:${n}`), ...uniqueKeys(vars).map((k) => `grad:${k}`)];
-    const program = this.cached<I>((inputs) => {
+    const withProgram = this.programs<I>((inputs) => {
       const traced = trace(fn as never, specsOf(inputs));
       const loss = lossOf(traced);
       const targets = [
@@ -186,14 +117,12 @@ export class OnnxEngine implements Engine {
         ...vars.map((v) => traced.ops.variable(v)),
       ];
       const grads = gradients(traced.ops, loss, targets);
-      return this.build(traced, grads.map((sym, i) => ({ name: gradKeys[i]!, sym })));
+      return { traced, extra: grads.map((sym, i) => ({ name: gradKeys[i]!, sym })), fed: new Set(vars) };
     });
     return {
       gradKeys,
-      run: async (inputs) => {
-        const p = await program(inputs);
-        return this.userOutputs<O & Record<string, Tensor>>(p, await this.execute(p, inputs), gradKeys);
-      },
+      run: (inputs) =>
+        withProgram(inputs, async (p) => this.userOutputs<O & Record<string, Tensor>>(p, await this.execute(p, inputs), gradKeys)),
     };
   }
 
@@ -204,12 +133,14 @@ export class OnnxEngine implements Engine {
   ): TrainStep<I, O> {
     checkAdamConfig(optimizer);
     if (new Set(params).size !== params.length) throw new TraceError('compileTrainStep: a parameter is listed twice');
+    const constant = params.find((v) => v.constant);
+    if (constant) throw new TraceError(`compileTrainStep: '${constant.key || 'a parameter'}' is marked constant (pretrained, baked into graphs) and cannot be trained`);
     const keys = uniqueKeys(params);
     // Moments live in two flat buffers (see appendAdam); checkpoints see them per parameter.
     const { offsets, total } = flatLayout(params.map((v) => v.shape));
     const slotNames = keys.flatMap((k) => [`exp_avg:${k}`, `exp_avg_sq:${k}`]);
     const state = { step: 0, m: toOrt(HostTensor.zeros([total])), v: toOrt(HostTensor.zeros([total])) };
-    const program = this.cached<I>((inputs) => {
+    const withProgram = this.programs<I>((inputs) => {
       const traced = trace(fn as never, specsOf(inputs));
       const loss = lossOf(traced);
       for (const a of traced.assigns) {
@@ -224,7 +155,7 @@ export class OnnxEngine implements Engine {
         { name: `new:${V_INPUT}`, sym: adam.newV },
       ];
       params.forEach((_, i) => extra.push({ name: `new:${keys[i]}`, sym: adam.newParams[i]! }));
-      return this.build(traced, extra);
+      return { traced, extra, fed: new Set(params) };
     });
     const perParam = (flat: ort.Tensor, i: number): HostTensor => {
       const data = flat.data as Float32Array;
@@ -232,8 +163,7 @@ export class OnnxEngine implements Engine {
       return new HostTensor(params[i]!.shape, data.slice(offsets[i]!, n), 'float32');
     };
     return {
-      run: async (inputs, opts): Promise<StepResult<O>> => {
-        const p = await program(inputs);
+      run: (inputs, opts): Promise<StepResult<O>> => withProgram(inputs, async (p) => {
         const step = state.step + 1;
         const feeds: Feeds = { [M_INPUT]: state.m, [V_INPUT]: state.v };
         feeds[LR_INPUT] = toOrt(HostTensor.from([opts?.lr ?? optimizer.lr], []));
@@ -246,7 +176,7 @@ export class OnnxEngine implements Engine {
         state.m = res[`new:${M_INPUT}`]!;
         state.v = res[`new:${V_INPUT}`]!;
         return { outputs: this.userOutputs<O>(p, res), gradNorm: (res['opt:gradNorm']!.data as Float32Array)[0]! };
-      },
+      }),
       optimizerState: async () => {
         const out: Record<string, HostTensor> = { step: HostTensor.from([state.step], [1]) };
         keys.forEach((k, i) => {
