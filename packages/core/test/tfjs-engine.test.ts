@@ -250,3 +250,17 @@ describe.each(['wasm', 'cpu'] as const)('tfjs engine (%s)', (backend) => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+test('constant variables cannot be trained (same check as the onnx engine)', async () => {
+  const engine = await createTfjsEngine({ backend: 'cpu' });
+  try {
+    const m = new Tiny([1, 2, 3, 4, 5, 6]);
+    m.markConstant();
+    expect(m.parameters()).toHaveLength(0);
+    expect(() => engine.compileTrainStep((ops, i: Record<string, Tensor>) => ({ loss: m.loss(ops, i['x']!, i['t']!) }), [m.w], { kind: 'adam', lr: 0.1 })).toThrow(
+      /'weight' is marked constant/,
+    );
+  } finally {
+    await engine.dispose();
+  }
+});

@@ -8,6 +8,20 @@ import type { Ops, Tensor } from '../ops.js';
 import type { HostTensor } from '../tensor.js';
 import type { Variable } from '../nn/variable.js';
 
+/** A training step was asked to train a variable marked constant (see `Variable.constant`). */
+export class ConstantParameterError extends Error {
+  constructor(v: Variable) {
+    super(`compileTrainStep: '${v.key || 'a parameter'}' is marked constant (pretrained, baked into graphs) and cannot be trained; pass module.parameters(), which leaves constants out`);
+    this.name = 'ConstantParameterError';
+  }
+}
+
+/** compileTrainStep's check on both engines. */
+export function checkTrainable(params: readonly Variable[]): void {
+  const constant = params.find((v) => v.constant);
+  if (constant) throw new ConstantParameterError(constant);
+}
+
 export type Inputs = Record<string, HostTensor>;
 export type TensorInputs<I extends Inputs> = { [K in keyof I]: Tensor };
 export type Outputs = Record<string, Tensor>;

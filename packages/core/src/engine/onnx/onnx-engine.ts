@@ -9,6 +9,7 @@
  * `sync()` has nothing to do; Adam moments stay as ort tensors in the step.
  */
 import os from 'node:os';
+import { checkTrainable } from '../engine.js';
 import type {
   AdamConfig, CompiledFn, CompileOptions, Engine, HostOutputs, Inputs, Outputs, StepResult, TensorInputs, TrainStep,
 } from '../engine.js';
@@ -133,8 +134,7 @@ export class OnnxEngine implements Engine {
   ): TrainStep<I, O> {
     checkAdamConfig(optimizer);
     if (new Set(params).size !== params.length) throw new TraceError('compileTrainStep: a parameter is listed twice');
-    const constant = params.find((v) => v.constant);
-    if (constant) throw new TraceError(`compileTrainStep: '${constant.key || 'a parameter'}' is marked constant (pretrained, baked into graphs) and cannot be trained`);
+    checkTrainable(params);
     const keys = uniqueKeys(params);
     // Moments live in two flat buffers (see appendAdam); checkpoints see them per parameter.
     const { offsets, total } = flatLayout(params.map((v) => v.shape));

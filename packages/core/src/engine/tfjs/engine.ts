@@ -16,6 +16,7 @@ import type {
   TensorInputs,
   TrainStep,
 } from '../engine.js';
+import { checkTrainable } from '../engine.js';
 import { TF_NAME, selectBackend, type TfjsBackendName } from './backends.js';
 import { TapeRequired, explainGradientError, withTape } from './grad.js';
 import { TfjsOps } from './ops.js';
@@ -92,6 +93,7 @@ class TfjsEngine implements Engine {
     params: readonly Variable[],
     optimizer: AdamConfig,
   ): TrainStep<I, O> {
+    checkTrainable(params);
     const step = new TfjsTrainStep<I, O>(this.store, this.activate, fn, params, optimizer);
     this.steps.add(step as unknown as TfjsTrainStep<Inputs, Outputs>);
     return step;
