@@ -63,8 +63,9 @@ export async function benchEncoders(engine: Engine, opts: BenchEncodersOptions =
     decoder.eval();
     let frames = opts.frames ?? 17;
     while (frames > 1 && latentFrames(family, encoder.compression.time, frames) === undefined) frames--;
-    const encode = engine.compile<{ x: HostTensor }, { z: Tensor }>((ops, inp) => ({ z: encoder.forward(ops, inp.x) }));
-    const decode = engine.compile<{ z: HostTensor }, { y: Tensor }>((ops, inp) => ({ y: decoder.forward(ops, inp.z) }));
+    // Inference throughput: weights frozen into the graphs, as the tokenizer codec runs them.
+    const encode = engine.compile<{ x: HostTensor }, { z: Tensor }>((ops, inp) => ({ z: encoder.forward(ops, inp.x) }), { frozen: true });
+    const decode = engine.compile<{ z: HostTensor }, { y: Tensor }>((ops, inp) => ({ y: decoder.forward(ops, inp.z) }), { frozen: true });
     for (const size of sizes) {
       const shape = [batch, encoder.config.channels, frames, size, size];
       const x = new HostTensor(shape, rng.fillUniform(new Float32Array(sizeOf(shape)), -1, 1), 'float32');
