@@ -10,7 +10,7 @@ import type { Ops, Tensor } from '../src/ops.js';
 import type { HostTensor } from '../src/tensor.js';
 import { TfjsEngineError } from '../src/engine/tfjs/tensors.js';
 import { Rng } from '../src/util/rng.js';
-import { createTestEngine, randn, relErr } from '../src/testing.js';
+import { disposeTestEngines, randn, relErr, testEngine } from '../src/testing.js';
 
 type Fn = (o: Ops, x: Tensor, w: Tensor) => Tensor;
 
@@ -22,13 +22,10 @@ const penalty = (f: Fn) => (o: Ops, t: Record<string, Tensor>): { loss: Tensor }
 let onnx: Engine;
 let tfjs: Engine;
 beforeAll(async () => {
-  onnx = await createTestEngine('onnx', { onnxThreads: 1 });
-  tfjs = await createTestEngine('tfjs', { tfjsBackend: 'cpu' });
+  onnx = await testEngine('onnx', { onnxThreads: 1 });
+  tfjs = await testEngine('tfjs', { tfjsBackend: 'cpu' });
 });
-afterAll(async () => {
-  await onnx?.dispose();
-  await tfjs?.dispose();
-});
+afterAll(disposeTestEngines);
 
 const run = async (e: Engine, f: Fn, inputs: Record<string, HostTensor>): Promise<HostTensor> =>
   (await e.valueAndGrad(penalty(f), { inputs: ['w'] }).run(inputs))['grad:w']!;
