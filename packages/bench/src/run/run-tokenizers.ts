@@ -72,7 +72,7 @@ function lpipsMetric(engine: Engine, lpips: LPIPS | undefined): ((a: HostTensor,
       return ops.reshape(ops.transpose(m, [0, 2, 1, 3, 4]), [n * t, c, h, w]);
     };
     return { d: lpips.forward(ops, fold(inp.a), fold(inp.b)) };
-  }, { frozen: true }); // pretrained weights: baked into the graph (see CompileOptions.frozen)
+  }); // LPIPS's weights are constant variables: baked into the graph
   return async (a, b) => (await fn.run({ a, b })).d.item();
 }
 
