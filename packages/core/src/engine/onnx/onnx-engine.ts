@@ -58,7 +58,7 @@ export class OnnxEngine implements Engine {
     const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], bake.size > 0 ? { bake } : {});
     const session = await createSession(bytes, { device: this.device, threads: this.threads });
     this.sessions.add(session);
-    return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked };
+    return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked, declared: new Set(session.inputNames) };
   }
 
   private programs<I extends Inputs>(prepare: (inputs: I) => Prepared, frozen = false) {
@@ -72,14 +72,11 @@ export class OnnxEngine implements Engine {
   }
 
   private async execute(p: Program, inputs: Inputs, extraFeeds: Feeds = {}): Promise<Record<string, ort.Tensor>> {
-    const feeds: Feeds = { ...extraFeeds };
-    for (const [host, { name }] of p.traced.inputs) feeds[name] = toOrt(inputs[host]!);
-    for (const [v, { name }] of p.traced.variables) if (!p.baked.has(v)) feeds[name] ??= toOrt(v.value);
-    if (p.baked.size > 0) {
-      // a baked graph declares only the inputs its outputs need
-      const declared = new Set(p.session.inputNames);
-      for (const name of Object.keys(feeds)) if (!declared.has(name)) delete feeds[name];
-    }
+    // a baked graph declares only the inputs its outputs need: feed those
+    const feeds: Feeds = {};
+    for (const [name, t] of Object.entries(extraFeeds)) if (p.declared.has(name)) feeds[name] = t;
+    for (const [host, { name }] of p.traced.inputs) if (p.declared.has(name)) feeds[name] = toOrt(inputs[host]!);
+    for (const [v, { name }] of p.traced.variables) if (p.declared.has(name)) feeds[name] ??= toOrt(v.value);
     const res = (await p.session.run(feeds)) as Record<string, ort.Tensor>;
     for (const a of p.traced.assigns) a.variable.value = fromOrt(res[a.name]!) as HostTensor<'float32'>;
     return res;

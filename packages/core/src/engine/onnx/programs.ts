@@ -18,6 +18,14 @@ export interface Program {
   readonly userOutputs: readonly string[];
   /** The variable values baked into the graph (not fed). */
   readonly baked: ReadonlyMap<Variable, HostTensor<'float32'>>;
+  /** The graph's inputs (a baked graph declares only those its outputs need). */
+  readonly declared: ReadonlySet<string>;
+}
+
+/** True while every baked variable still holds the value baked. */
+function isCurrent(p: Program): boolean {
+  for (const [v, value] of p.baked) if (v.value !== value) return false;
+  return true;
 }
 
 /** A traced function with its extra outputs (gradients, optimizer state) and the variables it must feed. */
@@ -57,7 +65,7 @@ export class ProgramCache<K> {
     const cached = this.programs.get(key);
     if (cached) {
       const p = await cached;
-      if ([...p.baked].every(([v, value]) => v.value === value)) return p;
+      if (isCurrent(p)) return p;
       if (this.programs.get(key) === cached) {
         this.programs.delete(key);
         this.retired.add(p);
