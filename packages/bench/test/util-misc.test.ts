@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lookupTargetVerdict } from '../src/cli/bench-models.js';
 import { formatDuration } from '../src/util/duration.js';
 import { gitRevision, UNKNOWN_REVISION } from '../src/util/git.js';
 
@@ -45,5 +46,19 @@ describe('gitRevision', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('lookupTargetVerdict', () => {
+  const size = { tokens: 16384, dim: 64, codes: 16384 }; // 34.4 GFLOP
+  it('says met at or under 0.3 s and what the run\'s matmul peak alone would take', () => {
+    const v = lookupTargetVerdict({ vqLookup: { ...size, seconds: 0.28 }, peak: { gflops: 172 } });
+    expect(v).toMatch(/: met at 0\.280 s/);
+    expect(v).toMatch(/34\.4 GFLOP at this run's matmul peak alone take 0\.200 s/);
+  });
+  it('says NOT met over 0.3 s', () => {
+    const v = lookupTargetVerdict({ vqLookup: { ...size, seconds: 0.328 }, peak: { gflops: 106 } });
+    expect(v).toMatch(/NOT met at 0\.328 s/);
+    expect(v).toMatch(/take 0\.324 s/);
   });
 });
