@@ -50,14 +50,15 @@ describe('gitRevision', () => {
 });
 
 describe('lookupTargetVerdict', () => {
-  const size = { tokens: 16384, dim: 64, codes: 16384 }; // 34.4 GFLOP
+  const flop = 2 * 16384 * 64 * 16384; // 34.4 GFLOP
+  const lookup = (seconds: number) => ({ seconds, gflops: flop / seconds / 1e9 });
   it('says met at or under 0.3 s and what the run\'s matmul peak alone would take', () => {
-    const v = lookupTargetVerdict({ vqLookup: { ...size, seconds: 0.28 }, peak: { gflops: 172 } });
+    const v = lookupTargetVerdict({ vqLookup: lookup(0.28), peak: { gflops: 172 } });
     expect(v).toMatch(/: met at 0\.280 s/);
     expect(v).toMatch(/34\.4 GFLOP at this run's matmul peak alone take 0\.200 s/);
   });
   it('says NOT met over 0.3 s', () => {
-    const v = lookupTargetVerdict({ vqLookup: { ...size, seconds: 0.328 }, peak: { gflops: 106 } });
+    const v = lookupTargetVerdict({ vqLookup: lookup(0.328), peak: { gflops: 106 } });
     expect(v).toMatch(/NOT met at 0\.328 s/);
     expect(v).toMatch(/take 0\.324 s/);
   });
