@@ -60,13 +60,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** max |got − want| relative to max |want| (the comparison the gradient and engine-parity tests use). */
 export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < want.length; i++) {
-    d = Math.max(d, Math.abs(got[i]! - want[i]!));
-    s = Math.max(s, Math.abs(want[i]!));
-  }
-  return d / Math.max(s, 1e-12);
+  return maxAbsDiff(got, want) / Math.max(maxAbs(want), 1e-12);
 }
 
 /** An NCHW conv2d with square kernel and zero padding, for float64 host references. */

@@ -60,11 +60,11 @@ export function hostR1(layers: readonly HostConv[], x: ArrayLike<number>, shape:
   const pre: Float64Array[] = [];
   layers.forEach((l, i) => {
     const a = acts[i]!;
-    const g = geom(l, n, a);
-    const [oh, ow] = [convOutSize(g, a.h), convOutSize(g, a.w)];
+    const conv = geom(l, n, a);
+    const [oh, ow] = [convOutSize(conv, a.h), convOutSize(conv, a.w)];
     const z = new Float64Array(n * l.cout * oh * ow);
     for (let j = 0; j < z.length; j++) z[j] = l.b[Math.floor(j / (oh * ow)) % l.cout]!;
-    eachConv2dTap(g, (o, ii, wi) => (z[o]! += a.data[ii]! * l.w[wi]!));
+    eachConv2dTap(conv, (o, ii, wi) => (z[o]! += a.data[ii]! * l.w[wi]!));
     pre.push(z);
     const last = i === layers.length - 1;
     acts.push({ data: last ? z : z.map((v) => (v > 0 ? v : alpha * v)), c: l.cout, h: oh, w: ow });
