@@ -7,7 +7,7 @@
 import { createOnnxEngine } from '../src/engine/onnx/index.js';
 import type { Engine, Inputs } from '../src/engine/engine.js';
 import type { ConvOptions, Ops, Tensor } from '../src/ops.js';
-import type { HostTensor } from '../src/tensor.js';
+import { HostTensor } from '../src/tensor.js';
 import { run1, expectClose, gradCheck, rand, randAwayFromZero, refConv, refConvTranspose, refPool } from './onnx-helpers.js';
 
 let engine: Engine;
@@ -107,6 +107,7 @@ describe('onnx pooling', () => {
     ['max 1d k3 s2 p1', 'max', [1, 2, 7], [3], [2], [1], false],
     ['max 2d k2 (non-overlapping)', 'max', [2, 2, 4, 6], [2, 2], [2, 2], [0, 0], false],
     ['max 2d k3 s2 p1 ceil', 'max', [1, 2, 6, 6], [3, 3], [2, 2], [1, 1], true],
+    ['max 2d k3 s2, floor mode leaves the last row and column unread', 'max', [2, 3, 8, 8], [3, 3], [2, 2], [0, 0], false],
     ['max 3d k2 s[1,2,2]', 'max', [1, 1, 3, 4, 4], [2, 2, 2], [1, 2, 2], [0, 0, 0], false],
     ['avg 1d k2', 'avg', [1, 2, 6], [2], [2], [0], false],
     ['avg 2d k3 s1 p1', 'avg', [1, 2, 4, 5], [3, 3], [1, 1], [1, 1], false],
@@ -125,5 +126,18 @@ describe('onnx pooling', () => {
     expect(y.shape).toEqual(want.shape);
     expectClose(y.data, want.data, 1e-5);
     await gradCheck(engine, f, { x }, ['x'], { eps: 1e-4, tol: 2e-2 });
+  });
+
+  test('max pooling gradient on ties goes to the first tap of each window (as PyTorch)', async () => {
+    // A constant input ties every tap; overlapping k3 s2 windows start at rows/columns 0 and 2.
+    const x = new HostTensor([1, 1, 5, 5], new Float32Array(25).fill(0.5), 'float32');
+    const gy = new HostTensor([1, 1, 2, 2], Float32Array.of(1, 2, 3, 4), 'float32');
+    const vg = engine.valueAndGrad<{ x: HostTensor; gy: HostTensor }, { loss: Tensor }>(
+      (o, i) => ({ loss: o.sum(o.mul(o.maxPool(i.x, { kernel: [3, 3], stride: [2, 2] }), i.gy)) }),
+      { inputs: ['x'] },
+    );
+    const want = new Float32Array(25);
+    [want[0], want[2], want[10], want[12]] = [1, 2, 3, 4];
+    expect(Array.from((await vg.run({ x, gy }))['grad:x']!.data)).toEqual(Array.from(want));
   });
 });
