@@ -5,3 +5,13 @@ export async function zoo(argv: readonly string[], io: CliIo = { out: (t) => con
   const code = await runCli(argv, io);
   if (code !== 0) throw new Error(`zoo ${argv.join(' ')} exited with ${code}`);
 }
+
+/** Command-line arguments of an example, or a usage message and exit code 2 when a required one is missing. */
+export function exampleArgs(usage: string, required: number): string[] {
+  const args = process.argv.slice(2);
+  if (args.length < required || args.includes('--help')) {
+    console.error(`usage: ${usage}`);
+    process.exit(args.includes('--help') ? 0 : 2);
+  }
+  return args;
+}

@@ -1,17 +1,19 @@
 /**
  * Comparing two quantizers on the synthetic data: the same encoder/decoder
  * (the vqgan preset), only the bottleneck differs, trained and scored under
- * one protocol. Writes leaderboard.json/.md and index.html to `out`.
+ * one protocol. Writes leaderboard.json/.md and index.html to OUT (required:
+ * the example never picks a folder for you).
  *
- *   pnpm tsx examples/compare-quantizers.ts [out] [steps]
+ *   pnpm tsx examples/compare-quantizers.ts OUT [steps]
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readLeaderboard, type LeaderboardRow } from '@zoo/bench';
-import { zoo } from './cli-io.js';
+import { exampleArgs, zoo } from './cli-io.js';
 
 export interface CompareOptions {
-  out?: string;
+  /** Output folder (required). */
+  out: string;
   quantizers?: readonly string[];
   steps?: number;
   frames?: number;
@@ -20,8 +22,8 @@ export interface CompareOptions {
   batch?: number;
 }
 
-export async function main(o: CompareOptions = {}): Promise<LeaderboardRow[]> {
-  const out = o.out ?? 'compare-out';
+export async function main(o: CompareOptions): Promise<LeaderboardRow[]> {
+  const out = o.out;
   await zoo([
     'tokenizers', '--dataset', 'synthetic', '--tokenizers', 'vqgan',
     '--quantizers', (o.quantizers ?? ['lfq', 'fsq']).join(','),
@@ -36,5 +38,6 @@ export async function main(o: CompareOptions = {}): Promise<LeaderboardRow[]> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main({ out: process.argv[2] ?? 'compare-out', steps: Number(process.argv[3] ?? 200) });
+  const [out, steps] = exampleArgs('compare-quantizers.ts OUT [steps]', 1);
+  await main({ out: out!, steps: Number(steps ?? 200) });
 }

@@ -6,17 +6,18 @@
  * decode.onnx: those indices -> float32 [B, 3, T, H, W] in [-1, 1];
  * optional tokenizer.json beside them: { name, codebookSize, levels, batch }.
  *
- *   pnpm tsx examples/evaluate-onnx-tokenizer.ts encode.onnx decode.onnx [out]
+ *   pnpm tsx examples/evaluate-onnx-tokenizer.ts encode.onnx decode.onnx OUT
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readLeaderboard, type LeaderboardRow } from '@zoo/bench';
-import { zoo } from './cli-io.js';
+import { exampleArgs, zoo } from './cli-io.js';
 
 export interface EvaluateOnnxOptions {
   encode: string;
   decode: string;
-  out?: string;
+  /** Output folder (required). */
+  out: string;
   frames?: number;
   resolution?: number;
   evalClips?: number;
@@ -26,7 +27,7 @@ export interface EvaluateOnnxOptions {
 }
 
 export async function main(o: EvaluateOnnxOptions): Promise<LeaderboardRow[]> {
-  const out = o.out ?? 'onnx-eval-out';
+  const out = o.out;
   await zoo([
     'tokenizers', '--tokenizers', `onnx:${o.encode},${o.decode}`, '--dataset', o.dataset ?? 'synthetic',
     ...(o.dataDir ? ['--data-dir', o.dataDir] : []),
@@ -37,7 +38,6 @@ export async function main(o: EvaluateOnnxOptions): Promise<LeaderboardRow[]> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [encode, decode, out] = process.argv.slice(2);
-  if (!encode || !decode) throw new Error('usage: evaluate-onnx-tokenizer.ts ENCODE.onnx DECODE.onnx [out]');
-  await main({ encode, decode, ...(out ? { out } : {}) });
+  const [encode, decode, out] = exampleArgs('evaluate-onnx-tokenizer.ts ENCODE.onnx DECODE.onnx OUT', 3);
+  await main({ encode: encode!, decode: decode!, out: out! });
 }

@@ -6,16 +6,17 @@
  * in `zoo export --help` and can be benchmarked with
  * `--tokenizers onnx:encode.onnx,decode.onnx` (evaluate-onnx-tokenizer.ts).
  *
- *   pnpm tsx examples/train-from-config.ts [config.json] [out] [steps]
+ *   pnpm tsx examples/train-from-config.ts OUT [config.json] [steps]
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { zoo } from './cli-io.js';
+import { exampleArgs, zoo } from './cli-io.js';
 
 export interface TrainFromConfigOptions {
   config?: string;
-  out?: string;
+  /** Output folder (required). */
+  out: string;
   steps?: number;
   frames?: number;
   resolution?: number;
@@ -25,9 +26,9 @@ export interface TrainFromConfigOptions {
 
 export const DEFAULT_CONFIG = join(dirname(fileURLToPath(import.meta.url)), 'configs', 'tiny-causal-lfq.json');
 
-export async function main(o: TrainFromConfigOptions = {}): Promise<{ encode: string; decode: string; out: string }> {
+export async function main(o: TrainFromConfigOptions): Promise<{ encode: string; decode: string; out: string }> {
   const config = o.config ?? DEFAULT_CONFIG;
-  const out = o.out ?? 'config-out';
+  const out = o.out;
   const name = (JSON.parse(readFileSync(config, 'utf8')) as { name: string }).name;
   await zoo([
     'tokenizers', '--config', config, '--steps', String(o.steps ?? 200), '--frames', String(o.frames ?? 9),
@@ -39,5 +40,6 @@ export async function main(o: TrainFromConfigOptions = {}): Promise<{ encode: st
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main({ config: process.argv[2] ?? DEFAULT_CONFIG, out: process.argv[3] ?? 'config-out', steps: Number(process.argv[4] ?? 200) });
+  const [out, config, steps] = exampleArgs('train-from-config.ts OUT [config.json] [steps]', 1);
+  await main({ out: out!, config: config ?? DEFAULT_CONFIG, steps: Number(steps ?? 200) });
 }

@@ -24,6 +24,54 @@ describe('zoo CLI', () => {
     expect(r.out).toMatch(/--log-level/);
   });
 
+  it('alone, lists its commands and fails', async () => {
+    const r = await run();
+    expect(r.code).toBe(1);
+    for (const c of ['env', 'registry', 'tokenizers', 'merge', 'export', 'data']) expect(r.err).toMatch(new RegExp(`zoo ${c}\\b`));
+    expect(r.err).toMatch(/error: choose a command/);
+  });
+
+  it('describes every flag of every command, with its default or why it has none', async () => {
+    const commands = [['env'], ['registry', 'list'], ['engine'], ['data'], ['encoders'], ['quantizers'], ['tokenizers'], ['merge'], ['export']];
+    const allFlags = new Set<string>();
+    for (const argv of commands) {
+      const r = await run(...argv, '--help');
+      expect(r.code).toBe(0);
+      const lines = r.out.split('\n');
+      const entries: string[] = [];
+      let inOptions = false;
+      for (const line of lines) {
+        if (/^(Options|Positionals):/.test(line)) inOptions = true;
+        else if (/^\S/.test(line)) inOptions = false;
+        else if (inOptions && /^\s{1,8}(-\w, )?(--)?[a-z][\w-]*\s/.test(line) && !/^\s{10,}/.test(line)) entries.push(line);
+        else if (inOptions && line.trim() && entries.length) entries[entries.length - 1] += ` ${line.trim()}`;
+      }
+      expect(entries.length).toBeGreaterThan(0);
+      for (const e of entries) {
+        const name = /^\s*(?:-\w, )?((?:--)?[a-z][\w-]*)/.exec(e)![1]!;
+        allFlags.add(name);
+        if (name === '--help') continue;
+        const text = e.replace(/^\s*(?:-\w, )?(?:--)?[a-z][\w-]*/, '').replace(/\[[^\]]*\]/g, '').trim();
+        expect({ command: argv.join(' '), flag: name, described: text.length > 3 }).toEqual({ command: argv.join(' '), flag: name, described: true });
+        const hasDefault = /\[default:|\[required\]|default|required/i.test(e);
+        expect({ command: argv.join(' '), flag: name, hasDefault }).toEqual({ command: argv.join(' '), flag: name, hasDefault: true });
+      }
+    }
+    // Registry descriptions name only flags that exist.
+    const reg = await run('registry', 'list', '--json');
+    for (const flag of reg.out.match(/--[a-z][\w-]*/g) ?? []) expect({ flag, exists: allFlags.has(flag) }).toEqual({ flag, exists: true });
+  });
+
+  it('names options as typed in usage errors, and refuses an option left without its value', async () => {
+    const missing = await run('export');
+    expect(missing.err).toMatch(/Missing required arguments: --checkpoint, --out/);
+    const unknown = await run('tokenizers', '--frobnicate', '3');
+    expect(unknown.err).toMatch(/Unknown argument: --frobnicate/);
+    const empty = await run('tokenizers', '--steps', '--resume');
+    expect(empty.code).toBe(1);
+    expect(empty.err).toMatch(/--steps needs a value/);
+  });
+
   it('has --help on subcommands', async () => {
     const r = await run('registry', 'list', '--help');
     expect(r.code).toBe(0);

@@ -29,7 +29,7 @@ function makeVideo(path: string, size: string, rate: string, frames: number, cod
 }
 
 describe('videos dataset', () => {
-  it('reads avi (400x226 at 29.97 fps, like the odd UCF-101 files), mp4 and webm; short videos repeat their last frame', async () => {
+  it('reads avi (400x226 at 29.97 fps, like the odd UCF-101 files), mp4 and webm; short videos are skipped and counted, or padded on request', async () => {
     const dir = join(tmp, 'videos');
     mkdirSync(join(dir, 'nested'), { recursive: true });
     makeVideo(join(dir, 'a_wide.avi'), '400x226', '30000/1001', 12, ['-c:v', 'mpeg4']);
@@ -39,21 +39,41 @@ describe('videos dataset', () => {
     const ds = create('dataset', 'videos', { root: dir, frames: 8, resolution: 32, cache: false, concurrency: 2 });
     expect(ds).toBeInstanceOf(VideoFolderDataset);
     expect(ds.length).toBe(3);
-    const clips = await collect(ds);
-    expect(clips.map((c) => c.shape)).toEqual([
-      [8, 32, 32, 3],
+    // c.webm has 6 frames < 8: skipped by default, and counted.
+    const kept = await collect(ds);
+    expect(kept.map((c) => c.shape)).toEqual([
       [8, 32, 32, 3],
       [8, 32, 32, 3],
     ]);
+    expect(ds.stats()).toMatchObject({ listed: 3, used: 2, missing: 0, corrupt: 0, short: 1 });
+    expect(ds.summary()).toContain('1 shorter than a clip (skipped)');
+
+    const padded = create('dataset', 'videos', { root: dir, frames: 8, resolution: 32, cache: false, concurrency: 2, padShort: true });
+    const clips = await collect(padded);
+    expect(clips).toHaveLength(3);
     for (const c of clips) expect(c.data.every((v) => v >= 0 && v <= 1)).toBe(true);
-    // c.webm has 6 frames < 8: padded with its last frame, and counted.
-    expect(ds.stats()).toMatchObject({ listed: 3, missing: 0, corrupt: 0, short: 1 });
+    expect(padded.stats()).toMatchObject({ listed: 3, used: 3, short: 1 });
     const frame = 32 * 32 * 3;
-    const webm = clips[ds.files.findIndex((f) => f.endsWith('c.webm'))]!.data;
+    const webm = clips[padded.files.findIndex((f) => f.endsWith('c.webm'))]!.data;
     expect(webm.subarray(6 * frame, 7 * frame)).toEqual(webm.subarray(5 * frame, 6 * frame));
     // testsrc moves: the centered 8 of 12 frames are not all the same.
-    const avi = clips[ds.files.findIndex((f) => f.endsWith('a_wide.avi'))]!.data;
+    const avi = clips[padded.files.findIndex((f) => f.endsWith('a_wide.avi'))]!.data;
     expect(avi.subarray(0, frame)).not.toEqual(avi.subarray(7 * frame, 8 * frame));
+  });
+
+  it('holds out files by name hash: disjoint, deterministic parts that cover the folder', () => {
+    const dir = join(tmp, 'split');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 9; i++) writeFileSync(join(dir, `v${i}.mp4`), 'x');
+    const part = (p: 'train' | 'eval'): string[] => (create('dataset', 'videos', { root: dir, heldOut: 3, part: p, cache: false }) as VideoFolderDataset).files.map((f) => f.slice(dir.length + 1));
+    const train = part('train');
+    const ev = part('eval');
+    expect(ev).toHaveLength(3);
+    expect(train).toHaveLength(6);
+    expect(train.filter((f) => ev.includes(f))).toEqual([]);
+    expect([...train, ...ev].sort()).toEqual(Array.from({ length: 9 }, (_, i) => `v${i}.mp4`));
+    expect(part('eval')).toEqual(ev);
+    expect(() => create('dataset', 'videos', { root: dir, heldOut: 9, part: 'train', cache: false })).toThrow(/need at least one file on each side/);
   });
 
   it('fails clearly for a missing folder or one without videos', () => {

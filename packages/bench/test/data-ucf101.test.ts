@@ -2,7 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostTensor, Rng, create } from '@zoo/core';
+import { Writable } from 'node:stream';
+import { HostTensor, Rng, create, createLogger, logger, setLogger } from '@zoo/core';
 import {
   DatasetError,
   Ucf101Dataset,
@@ -76,8 +77,8 @@ describe('ucf101 dataset', () => {
     const ds = create('dataset', 'ucf101', config({ subset: 'all' }));
     expect(ds.length).toBe(2);
     expect(ds.files.map((f) => f.slice(f.indexOf('UCF-101/') + 8)).sort()).toEqual(CLIPS);
-    expect(ds.stats()).toMatchObject({ listed: 13320, missing: 13318, corrupt: 0 });
-    expect(ds.summary()).toContain('2 of 13320 listed videos used, 13318 missing');
+    expect(ds.stats()).toMatchObject({ listed: 13320, missing: 13318, corrupt: 0, used: 0 });
+    expect(ds.summary()).toContain('2 of 13320 listed videos present, 13318 missing');
     const first = await collect(ds);
     expect(first).toHaveLength(2);
     for (const clip of first) {
@@ -89,7 +90,7 @@ describe('ucf101 dataset', () => {
       expect(mean).toBeGreaterThan(0.05);
     }
     expect(range(first[0]!)[2]).not.toBeCloseTo(range(first[1]!)[2], 3);
-    expect(ds.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 2 });
+    expect(ds.stats()).toMatchObject({ cacheHits: 0, cacheMisses: 2, used: 2 });
 
     const again = new Ucf101Dataset(config({ subset: 'all' }));
     const second = await collect(again);
@@ -139,6 +140,27 @@ describe('ucf101 dataset', () => {
     expect(await collect(ds, 1)).toHaveLength(1);
     expect(warnings).toHaveLength(1);
     expect(ds.stats().corrupt).toBe(1);
+  });
+
+  it('warns about a corrupt file once per process, however many datasets (splits, tokenizers) read it', async () => {
+    const root = join(tmp, 'truncated-once');
+    cpSync(join(ROOT, 'ucfTrainTestlist'), join(root, 'ucfTrainTestlist'), { recursive: true });
+    const bad = join(root, 'UCF-101', CLIPS[0]!);
+    mkdirSync(dirname(bad), { recursive: true });
+    writeFileSync(bad, readFileSync(join(ROOT, 'UCF-101', CLIPS[0]!)).subarray(0, 20_000));
+    const lines: string[] = [];
+    const previous = logger();
+    setLogger(createLogger({ level: 'warn', pretty: false, stream: new Writable({ write: (c, _e, done) => void (lines.push(String(c)), done()) }) }));
+    try {
+      for (const subset of ['test', 'all'] as const) {
+        const ds = new Ucf101Dataset(config({ root, subset, cache: false }));
+        await collect(ds);
+        expect(ds.stats().corrupt).toBe(1);
+      }
+    } finally {
+      setLogger(previous);
+    }
+    expect(lines.filter((l) => l.includes(bad))).toHaveLength(1);
   });
 
   it('an unwritable cache directory costs speed, not the run', async () => {

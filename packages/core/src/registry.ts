@@ -14,9 +14,11 @@
  *
  * Configs are validated at run time with the zod schema given at registration
  * (defaults live in the schema), so a bad value names the field, the value and
- * what is allowed.
+ * what is allowed; a key the schema does not declare is an error too, naming
+ * the nearest valid key (see util/unknown-keys.ts).
  */
 import { z } from 'zod';
+import { describeUnknownKey, unknownKeys } from './util/unknown-keys.js';
 
 export const COMPONENT_KINDS = [
   'encoder',
@@ -166,6 +168,15 @@ export class Registry {
 
   resolveDynamic(kind: ComponentKind, name: string, config: unknown = {}): unknown {
     const e = this.lookup(kind, name);
+    // zod objects drop keys they do not know; a misspelled option must not silently fall back to its default.
+    const unknown = unknownKeys(e.spec.schema, config ?? {});
+    if (unknown.length) {
+      throw new ConfigError(
+        kind,
+        name,
+        unknown.map((u) => ({ field: [...u.path, u.key].join('.'), value: valueAt(config, [...u.path, u.key]), allowed: describeUnknownKey(u) })),
+      );
+    }
     const parsed = e.spec.schema.safeParse(config ?? {});
     if (parsed.success) return parsed.data;
     throw new ConfigError(

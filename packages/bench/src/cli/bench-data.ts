@@ -14,13 +14,13 @@ export function benchDataCommand(y: Argv, io: CliIo): Argv {
           default: process.env.ZOO_UCF101_ROOT ?? 'data/ucf101',
           describe: 'UCF-101 root (UCF-101/ and ucfTrainTestlist/) or, with --layout videos, any folder of videos',
         })
-        .option('layout', { choices: ['ucf101', 'videos'] as const, default: 'ucf101' as const })
+        .option('layout', { choices: ['ucf101', 'videos'] as const, default: 'ucf101' as const, describe: 'how --data-dir is read: the UCF-101 layout (split lists) or any folder of videos' })
         .option('resolutions', { type: 'string', default: '64,128', describe: 'output sides, comma-separated' })
-        .option('frames', { type: 'number', default: 17 })
+        .option('frames', { type: 'number', default: 17, describe: 'frames per decoded clip' })
         .option('repeats', { type: 'number', default: 3, describe: 'passes over the videos per resolution' })
-        .option('limit', { type: 'number', describe: 'at most this many videos per pass' })
+        .option('limit', { type: 'number', describe: 'at most this many videos per pass (default: all present)' })
         .option('concurrency', { type: 'number', describe: 'parallel ffmpeg processes (default: one per core)' })
-        .option('json', { type: 'boolean', default: false })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON rows instead of a table' })
         .example('$0 data --data-dir packages/bench/test/fixtures/ucf101', 'the two-clip copy shipped with the tests'),
     async (args) => {
       const resolutions = args.resolutions.split(',').map((s) => Number(s.trim()));

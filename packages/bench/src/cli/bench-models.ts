@@ -25,8 +25,8 @@ export function benchEncodersCommand(y: Argv, io: CliIo): Argv {
         .option('engines', { type: 'string', default: 'onnx-cpu', describe: `comma-separated, from: ${ENGINE_CHOICES.join(', ')}` })
         .option('sizes', { type: 'string', default: '64,128', describe: 'frame sides, comma-separated' })
         .option('frames', { type: 'number', default: 17, describe: 'clip length (inflated3d rounds down to its temporal stride)' })
-        .option('repeats', { type: 'number', default: 2 })
-        .option('json', { type: 'boolean', default: false }),
+        .option('repeats', { type: 'number', default: 2, describe: 'timed runs per case after a warm-up' })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON rows instead of a table' }),
     async (args) => {
       const sizes = args.sizes.split(',').map(Number);
       const rows = [];
@@ -75,7 +75,7 @@ export function benchQuantizersCommand(y: Argv, io: CliIo): Argv {
       b
         .option('engines', { type: 'string', default: 'onnx-cpu,tfjs-wasm', describe: `comma-separated, from: ${ENGINE_CHOICES.join(', ')}` })
         .option('repeats', { type: 'number', default: 5, describe: 'timed runs per case after a warm-up (median reported)' })
-        .option('json', { type: 'boolean', default: false }),
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON rows instead of a table' }),
     async (args) => {
       const results = [];
       for (const name of engineList(args.engines)) {

@@ -10,9 +10,11 @@ import { presetNames } from '../tokenizer/presets.js';
 import { QUANTIZER_NAMES } from '../tokenizer/quantizer-config.js';
 import { DATASET_NAMES } from '../run/datasets.js';
 import { runOptionsSchema, type RunOptionsInput } from '../run/options.js';
-import { runTokenizers, type RunHooks } from '../run/run-tokenizers.js';
+import { runTokenizers, type RunHooks, type RunSummary } from '../run/run-tokenizers.js';
+import { TrainingAbortedError } from '../train/trainer.js';
+import { SSIM_MIN_SIDE } from '../metrics/ssim.js';
 import { LEADERBOARD_JSON, LEADERBOARD_MD, REPORT_HTML } from '../report/leaderboard-file.js';
-import { formatTable, type CliIo } from './io.js';
+import { CliInterruptedError, formatTable, shellCommand, type CliContext, type CliIo } from './io.js';
 
 const D = runOptionsSchema.parse({});
 const list = (s: string | undefined): string[] | undefined =>
@@ -32,35 +34,69 @@ export function splitTokenizers(s: string): string[] {
 /** Hooks for in-process callers (tests inject aborts and a quiet progress stream). */
 export const tokenizersCommandHooks: { current: RunHooks } = { current: {} };
 
-export function tokenizersCommand(y: Argv, io: CliIo): Argv {
+/** Runs the job with a SIGINT handler: the first Ctrl-C stops after the current step with a checkpoint, the second exits. */
+async function runInterruptible(input: RunOptionsInput, hooks: RunHooks, io: CliIo, ctx: CliContext): Promise<RunSummary> {
+  const ctrl = new AbortController();
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) {
+      io.err('second interrupt: exiting now (the last checkpoint on disk stays usable with --resume)');
+      process.exit(130);
+    }
+    interrupted = true;
+    io.err('interrupt: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)');
+    ctrl.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const signal = hooks.signal ? AbortSignal.any([hooks.signal, ctrl.signal]) : ctrl.signal;
+    return await runTokenizers(input, { ...hooks, signal });
+  } catch (e) {
+    if (!(interrupted && e instanceof TrainingAbortedError)) throw e;
+    const argv = ctx.argv.includes('--resume') ? ctx.argv : [...ctx.argv, '--resume'];
+    throw new CliInterruptedError(
+      `interrupted after step ${e.step}; ` +
+        (e.checkpoint ? `checkpoint written to ${e.checkpoint}` : 'no checkpoint was written') +
+        `. Finished tokenizers are in ${join(input.out ?? D.out, LEADERBOARD_JSON)}. Resume with:\n  ${shellCommand('pnpm bench', argv)}`,
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
   return y.command(
     'tokenizers',
     'Train and evaluate tokenizers under one protocol; write leaderboard.json, leaderboard.md and index.html',
     (b) =>
       b
         .option('dataset', { choices: DATASET_NAMES, default: D.dataset, describe: 'clips to train and evaluate on' })
-        .option('data-dir', { type: 'string', describe: 'dataset root (ucf101: folder with UCF-101/ and ucfTrainTestlist/; videos/images: the folder)' })
+        .option('data-dir', { type: 'string', describe: 'dataset root (ucf101: folder with UCF-101/ and ucfTrainTestlist/, default $ZOO_UCF101_ROOT or data/ucf101; videos/images: the folder, required)' })
+        .option('split', { choices: [1, 2, 3] as const, default: D.split, describe: 'UCF-101 official train/test split' })
+        .option('allow-eval-on-train', { type: 'boolean', default: D.allowEvalOnTrain, describe: 'when no disjoint eval split exists, score on training clips anyway (rows are marked "evaluated on training clips"); without it such a run fails' })
+        .option('pad-short', { type: 'boolean', default: D.padShort, describe: 'repeat the last frame of videos shorter than --frames (rows are marked); without it they are skipped and counted' })
         .option('tokenizers', { type: 'string', default: D.tokenizers.join(','), describe: `comma-separated presets (${presetNames().join(', ')}) or onnx:ENCODE.onnx,DECODE.onnx` })
-        .option('config', { type: 'string', describe: 'JSON tokenizer spec file (one spec or an array), instead of presets' })
-        .option('quantizers', { type: 'string', describe: `comma-separated quantizers swapped into each tokenizer (${QUANTIZER_NAMES.join(', ')}); default vq,cosine-vq,lfq,fsq for a single preset` })
+        .option('config', { type: 'string', describe: 'JSON tokenizer spec file (one spec or a non-empty array), used instead of --tokenizers (default: none)' })
+        .option('quantizers', { type: 'string', describe: `comma-separated quantizers swapped into each tokenizer (${QUANTIZER_NAMES.join(', ')}); default vq,cosine-vq,lfq,fsq for a single preset, else each preset's own` })
         .option('codebook-size', { type: 'number', default: D.codebookSize, describe: 'codes per codebook' })
         .option('steps', { type: 'number', default: D.steps, describe: 'training steps per tokenizer' })
         .option('batch', { type: 'number', default: D.batch, describe: 'clips per batch' })
         .option('frames', { type: 'number', default: D.frames, describe: 'frames per clip' })
-        .option('resolution', { type: 'number', default: D.resolution, describe: 'frame side in pixels' })
+        .option('resolution', { type: 'number', default: D.resolution, describe: `frame side in pixels (at least ${SSIM_MIN_SIDE}, SSIM's window)` })
         .option('lr', { type: 'number', default: D.lr, describe: 'peak learning rate (warmup + cosine)' })
         .option('engine', { choices: ['onnx', 'tfjs'] as const, default: D.engine, describe: 'onnx: compiled graphs on onnxruntime (fast); tfjs: eager' })
-        .option('device', { choices: ['cpu', 'cuda'] as const, default: D.device })
+        .option('device', { choices: ['cpu', 'cuda'] as const, default: D.device, describe: 'where the onnx engine runs (cuda needs `pnpm install:cuda`)' })
         .option('eval-clips', { type: 'number', default: D.evalClips, describe: 'eval clips every tokenizer is scored on' })
-        .option('out', { type: 'string', default: D.out, describe: 'output directory' })
+        .option('out', { type: 'string', default: D.out, describe: 'output directory (rerunning into one that holds this run needs --resume)' })
         .option('shard', { type: 'string', default: D.shard, describe: 'i/n: run every n-th tokenizer starting at i (combine with zoo merge)' })
-        .option('seed', { type: 'number', default: D.seed })
+        .option('seed', { type: 'number', default: D.seed, describe: 'seed of data order, clip offsets, initial weights and host-side randomness' })
         .option('resume', { type: 'boolean', default: false, describe: 'skip finished tokenizers, continue the others from their checkpoints' })
         .option('checkpoint-every', { type: 'number', default: D.checkpointEvery, describe: 'steps between checkpoints (0: only at the end)' })
         .option('eval-every', { type: 'number', default: D.evalEvery, describe: 'steps between PSNR evaluations for the curves (0: only at the end)' })
         .option('disc-start', { type: 'number', describe: 'step at which the GAN losses start (default: 3/4 of --steps for runs of 4000+ steps; shorter runs train without the GAN phase)' })
-        .option('fvd-model', { type: 'string', describe: 'I3D ONNX feature network for FVD (unavailable without it)' })
-        .option('cache-dir', { type: 'string', describe: 'decode cache for video datasets' })
+        .option('fvd-model', { type: 'string', describe: 'I3D ONNX feature network for FVD (default: none, FVD unavailable)' })
+        .option('fid-model', { type: 'string', describe: 'Inception ONNX feature network for FID over frames (default: none, FID unavailable)' })
+        .option('cache-dir', { type: 'string', describe: 'decode cache for video datasets (default: $ZOO_CACHE_DIR or ~/.cache/tokenizer-zoo)' })
         .example('$0 tokenizers', 'the default: 4 quantizers on synthetic clips, minutes on a laptop CPU')
         .example('$0 tokenizers --dataset ucf101 --data-dir data/ucf101 --tokenizers magvit2 --quantizers lfq,fsq', 'UCF-101')
         .example('$0 tokenizers --tokenizers onnx:out/export/encode.onnx,out/export/decode.onnx', 'an exported or external tokenizer'),
@@ -68,6 +104,9 @@ export function tokenizersCommand(y: Argv, io: CliIo): Argv {
       const input: RunOptionsInput = {
         dataset: args.dataset,
         dataDir: args['data-dir'],
+        split: args.split,
+        allowEvalOnTrain: args['allow-eval-on-train'],
+        padShort: args['pad-short'],
         tokenizers: splitTokenizers(args.tokenizers),
         config: args.config,
         quantizers: list(args.quantizers),
@@ -88,21 +127,23 @@ export function tokenizersCommand(y: Argv, io: CliIo): Argv {
         evalEvery: args['eval-every'],
         discStart: args['disc-start'],
         fvdModel: args['fvd-model'],
+        fidModel: args['fid-model'],
         cacheDir: args['cache-dir'],
       };
       const hooks = tokenizersCommandHooks.current;
-      const summary = await runTokenizers(input, { log: (l) => io.err(l), ...hooks });
+      const summary = await runInterruptible(input, { log: (l) => io.err(l), ...hooks }, io, ctx);
       const fmt = (v: number | null | undefined, d: number): string => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
       io.out(
         formatTable(
-          ['tokenizer', 'PSNR', 'SSIM', 'usage', 'perplexity', 'tokens/clip', 'steps', 'wall s'],
+          ['tokenizer', 'PSNR', 'SSIM', 'usage', 'perplexity', 'tokens/clip', 'eval clips', 'steps', 'wall s'],
           summary.rows.map((r) => [
-            r.tokenizer,
+            r.tokenizer + (r.data?.evalOnTrain ? ' (evaluated on training clips)' : ''),
             fmt(r.metrics['psnr'], 2),
             fmt(r.metrics['ssim'], 4),
             fmt(r.metrics['codebookUsage'], 3),
             fmt(r.metrics['perplexity'], 1),
             String(r.tokensPerClip),
+            r.data ? `${r.data.evalClips}/${r.data.evalClipsRequested}` : 'n/a',
             String(r.steps),
             r.wallTimeSec.toFixed(0),
           ]),

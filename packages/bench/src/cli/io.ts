@@ -16,3 +16,24 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/** What a command knows of its invocation (for messages that repeat it, like the resume hint). */
+export interface CliContext {
+  /** The arguments after `zoo`, as given. */
+  argv: readonly string[];
+}
+
+/** A command stopped by the user (SIGINT): exit code 130, the message says how to continue. */
+export class CliInterruptedError extends Error {
+  readonly exitCode = 130;
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliInterruptedError';
+  }
+}
+
+/** `zoo ARGS` as a shell command line a user can paste (arguments with spaces or quotes are quoted). */
+export function shellCommand(prefix: string, argv: readonly string[]): string {
+  const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return [prefix, ...argv.map(quote)].join(' ');
+}

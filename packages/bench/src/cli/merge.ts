@@ -32,7 +32,7 @@ export function mergeCommand(y: Argv, io: CliIo): Argv {
     "Combine several shards' outputs (directories or leaderboard.json files) into one leaderboard",
     (b) =>
       b
-        .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'shard output directories or leaderboard.json files' })
+        .positional('inputs', { type: 'string', array: true, describe: 'shard output directories or leaderboard.json files (one or more)', default: undefined })
         .option('out', { type: 'string', demandOption: true, describe: 'merged output directory' })
         .example('$0 merge out-0 out-1 --out merged', 'merge two shards'),
     async (args) => {

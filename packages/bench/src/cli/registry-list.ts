@@ -10,7 +10,7 @@ export function registryCommand(y: Argv, io: CliIo): Argv {
         'List registered components (all kinds, or one)',
         (b) =>
           b
-            .positional('kind', { choices: COMPONENT_KINDS, describe: 'only this component kind' })
+            .positional('kind', { choices: COMPONENT_KINDS, describe: 'only this component kind (default: every kind)' })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' })
             .example('$0 registry list', 'every registered component')
             .example('$0 registry list quantizer', 'the quantizers only'),

@@ -32,6 +32,12 @@ export const clipOptionFields = {
    * produced frames (a truncated AVI decodes up to the cut). Default true.
    */
   strictDecode: z.boolean().default(true),
+  /**
+   * A video shorter than one clip span: false (default) skips it and counts it
+   * as short; true repeats its last frame to fill the clip (the leaderboard
+   * marks runs that did).
+   */
+  padShort: z.boolean().default(false),
   /** Use only the first N usable entries of the list (default: all). */
   limit: z.number().int().min(1).optional(),
 };

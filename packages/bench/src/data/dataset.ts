@@ -23,7 +23,12 @@ export interface DatasetStats {
   corrupt: number;
   /** Paths of the corrupt files, so a report can name them. */
   corruptFiles: string[];
-  /** Videos shorter than one clip span; their last frame is repeated to fill the clip. */
+  /** Distinct entries that have produced a clip so far (every entry of a synthetic set). */
+  used: number;
+  /**
+   * Videos shorter than one clip span: skipped (the default) or, with the
+   * `padShort` option, filled by repeating their last frame.
+   */
   short: number;
   /** Clips served from the on-disk decode cache vs. decoded this run. */
   cacheHits: number;
@@ -31,7 +36,7 @@ export interface DatasetStats {
 }
 
 export function emptyStats(): DatasetStats {
-  return { listed: 0, missing: 0, corrupt: 0, corruptFiles: [], short: 0, cacheHits: 0, cacheMisses: 0 };
+  return { listed: 0, missing: 0, used: 0, corrupt: 0, corruptFiles: [], short: 0, cacheHits: 0, cacheMisses: 0 };
 }
 
 export interface IterateOptions {

@@ -5,7 +5,7 @@
  * center-cropped. Alpha is dropped and grayscale expanded to RGB.
  */
 import { z } from 'zod';
-import { HostTensor, logger, Rng } from '@zoo/core';
+import { HostTensor, Rng } from '@zoo/core';
 import { epochOrder } from './clip-sampling.js';
 import {
   DatasetError,
@@ -19,7 +19,8 @@ import {
 } from './dataset.js';
 import { defaultConcurrency, orderedMap } from './ordered-pool.js';
 import { checkFolder, listFiles } from './video-folder.js';
-import type { WarnFn } from './video-file-dataset.js';
+import { heldOutFields, heldOutPart } from './held-out.js';
+import { warnOncePerFile, type WarnFn } from './video-file-dataset.js';
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 
@@ -36,6 +37,7 @@ export const imageFolderSchema = z.object({
   concurrency: z.number().int().min(1).max(256).optional(),
   /** Use only the first N files (default: all). */
   limit: z.number().int().min(1).optional(),
+  ...heldOutFields,
 });
 export type ImageFolderConfig = z.infer<typeof imageFolderSchema>;
 
@@ -46,18 +48,20 @@ export class ImageFolderDataset implements Dataset {
   readonly files: readonly string[];
   private readonly counters: DatasetStats;
   private readonly corruptSet = new Set<string>();
+  private readonly usedSet = new Set<string>();
 
   constructor(
     private readonly config: ImageFolderConfig,
-    private readonly warn: WarnFn = (m, file) => logger().warn({ file }, m),
+    private readonly warn: WarnFn = warnOncePerFile,
   ) {
     const abs = checkFolder(config.root, 'images');
     const all = listFiles(abs, IMAGE_EXTENSIONS);
     if (all.length === 0) throw new DatasetError(`no images (${IMAGE_EXTENSIONS.join(', ')}) under ${abs}`);
-    this.files = config.limit !== undefined ? all.slice(0, config.limit) : all;
+    const mine = heldOutPart(all, abs, config.heldOut, config.part);
+    this.files = config.limit !== undefined ? mine.slice(0, config.limit) : mine;
     this.clipShape = [1, config.resolution, config.resolution, 3];
     this.sampling = config.sampling;
-    this.counters = { ...emptyStats(), listed: this.files.length };
+    this.counters = { ...emptyStats(), listed: mine.length };
   }
 
   get length(): number {
@@ -65,7 +69,7 @@ export class ImageFolderDataset implements Dataset {
   }
 
   stats(): DatasetStats {
-    return { ...this.counters, corruptFiles: [...this.counters.corruptFiles] };
+    return { ...this.counters, used: this.usedSet.size, corruptFiles: [...this.counters.corruptFiles] };
   }
 
   async *clips(opts: IterateOptions = {}): AsyncIterable<HostTensor<'float32'>> {
@@ -92,6 +96,7 @@ export class ImageFolderDataset implements Dataset {
       if (info.channels !== 3 || info.width !== r || info.height !== r) {
         throw new Error(`decoded to ${info.width}x${info.height}x${info.channels}`);
       }
+      this.usedSet.add(file);
       return new HostTensor(this.clipShape, bytesToUnit(new Uint8Array(data.buffer, data.byteOffset, data.length)), 'float32');
     } catch (e) {
       if (!this.corruptSet.has(file)) {

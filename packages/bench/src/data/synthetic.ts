@@ -292,7 +292,7 @@ export class SyntheticDataset implements Dataset {
   }
 
   stats(): DatasetStats {
-    return { ...emptyStats(), listed: this.config.length };
+    return { ...emptyStats(), listed: this.config.length, used: this.config.length };
   }
 
   /** Seed of clip k: eval clips ignore the epoch so the eval set is fixed. */

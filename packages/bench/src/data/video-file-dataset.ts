@@ -39,12 +39,21 @@ export interface VideoClipOptions extends ClipSpec {
   ffmpegPath?: string;
   /** Decoder errors on stderr make a file corrupt even when frames came out (default true). */
   strictDecode?: boolean;
+  /** Fill videos shorter than a clip by repeating their last frame instead of skipping them (default false). */
+  padShort?: boolean;
 }
 
 /** Receives one message per skipped file; default: the zoo logger's warn. */
 export type WarnFn = (message: string, file: string) => void;
 
-const defaultWarn: WarnFn = (message, file) => logger().warn({ file }, message);
+// Once per file per process: a run opens the same folder as several datasets (train, eval), and a bad file
+// should be reported once, not once per split or per tokenizer.
+const warnedFiles = new Set<string>();
+export const warnOncePerFile: WarnFn = (message, file) => {
+  if (warnedFiles.has(file)) return;
+  warnedFiles.add(file);
+  logger().warn({ file }, message);
+};
 
 type ClipResult = { ok: true; clip: HostTensor<'float32'> } | { ok: false };
 
@@ -55,6 +64,7 @@ export class VideoFileDataset implements Dataset {
   private readonly cache: ClipCache | undefined;
   private readonly corruptSet = new Set<string>();
   private readonly shortSet = new Set<string>();
+  private readonly usedSet = new Set<string>();
   private cacheWriteFailed = false;
 
   constructor(
@@ -64,7 +74,7 @@ export class VideoFileDataset implements Dataset {
     /** Entries the source lists, and those whose file is absent (counted, never fatal). */
     counts: { listed: number; missing: number },
     readonly options: VideoClipOptions,
-    private readonly warn: WarnFn = defaultWarn,
+    private readonly warn: WarnFn = warnOncePerFile,
   ) {
     this.clipShape = [options.frames, options.resolution, options.resolution, 3];
     this.sampling = options.sampling;
@@ -79,14 +89,15 @@ export class VideoFileDataset implements Dataset {
   /** One line for logs and reports: usable, missing and corrupt counts. */
   summary(): string {
     const c = this.counters;
+    const short = `${c.short} shorter than a clip (${this.options.padShort ? 'padded' : 'skipped'})`;
     return (
-      `${this.name}: ${this.files.length} of ${c.listed} listed videos used, ${c.missing} missing, ` +
-      `${c.corrupt} corrupt${c.corrupt ? ` (${c.corruptFiles.join(', ')})` : ''}, ${c.short} shorter than a clip`
+      `${this.name}: ${this.files.length} of ${c.listed} listed videos present, ${c.missing} missing, ` +
+      `${c.corrupt} corrupt${c.corrupt ? ` (${c.corruptFiles.join(', ')})` : ''}, ${short}`
     );
   }
 
   stats(): DatasetStats {
-    return { ...this.counters, corruptFiles: [...this.counters.corruptFiles] };
+    return { ...this.counters, used: this.usedSet.size, corruptFiles: [...this.counters.corruptFiles] };
   }
 
   async *clips(opts: IterateOptions = {}): AsyncIterable<HostTensor<'float32'>> {
@@ -104,14 +115,19 @@ export class VideoFileDataset implements Dataset {
   }
 
   private async loadClip(file: string, rng: Rng): Promise<ClipResult> {
-    // Already reported as corrupt in an earlier epoch: skip without decoding or warning again.
-    if (this.corruptSet.has(file)) return { ok: false };
+    // Already reported as corrupt or too short in an earlier epoch: skip without decoding or warning again.
+    if (this.corruptSet.has(file) || (this.shortSet.has(file) && !this.options.padShort)) return { ok: false };
     try {
       const { frames, indices, short } = await this.framesFor(file, rng);
       if (short && !this.shortSet.has(file)) {
         this.shortSet.add(file);
         this.counters.short++;
+        if (!this.options.padShort) {
+          this.warn(`skipping ${file}: shorter than one clip of ${this.options.frames} frames at stride ${this.options.stride} (pass padShort / --pad-short to repeat its last frame instead)`, file);
+        }
       }
+      if (short && !this.options.padShort) return { ok: false };
+      this.usedSet.add(file);
       const r = this.options.resolution;
       const bytes = indices ? gatherFrames(frames.data, r * r * 3, indices) : frames.data;
       return { ok: true, clip: new HostTensor(this.clipShape, bytesToUnit(bytes), 'float32') };

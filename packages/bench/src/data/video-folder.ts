@@ -1,13 +1,15 @@
 /**
  * `videos`: every video file under a folder (recursively), one clip per file
  * per epoch, decoded with ffmpeg like UCF-101. For a custom or Kinetics-style
- * collection without split files.
+ * collection without split files; `heldOut` / `part` split it by file into
+ * disjoint train and eval parts (see held-out.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { clipOptionFields } from './clip-options.js';
 import { DatasetError } from './dataset.js';
+import { heldOutFields, heldOutPart } from './held-out.js';
 import { VideoFileDataset, type WarnFn } from './video-file-dataset.js';
 
 /** Container extensions picked up (lower-case comparison). */
@@ -17,6 +19,7 @@ export const videoFolderSchema = z.object({
   /** Folder searched recursively for video files (required). */
   root: z.string().min(1),
   ...clipOptionFields,
+  ...heldOutFields,
 });
 export type VideoFolderConfig = z.infer<typeof videoFolderSchema>;
 
@@ -50,6 +53,7 @@ export class VideoFolderDataset extends VideoFileDataset {
     if (all.length === 0) {
       throw new DatasetError(`no video files (${VIDEO_EXTENSIONS.join(', ')}) under ${abs}`);
     }
-    super('videos', config.limit !== undefined ? all.slice(0, config.limit) : all, { listed: all.length, missing: 0 }, config, warn);
+    const mine = heldOutPart(all, abs, config.heldOut, config.part);
+    super('videos', config.limit !== undefined ? mine.slice(0, config.limit) : mine, { listed: mine.length, missing: 0 }, config, warn);
   }
 }

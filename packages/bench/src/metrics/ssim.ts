@@ -26,6 +26,9 @@ export interface SsimOptions {
   dataRange?: number;
 }
 
+/** Smallest frame side SSIM can score: its default (`wang`) window is 11 x 11 and only the valid region counts. */
+export const SSIM_MIN_SIDE = 11;
+
 const K1 = 0.01;
 const K2 = 0.03;
 

@@ -9,6 +9,7 @@ import { renderCurvesSvg, type CurveSeries, type CurvesSvgOptions } from './curv
 import { escapeXml } from './escape.js';
 import type { LeaderboardRow } from './leaderboard-row.js';
 import type { GridLayout } from './reconstruction-grid.js';
+import { dataSummaries } from './data-summary.js';
 import { buildTable, type TableOptions } from './table.js';
 
 export interface GridFigure {
@@ -122,6 +123,12 @@ function renderTable(input: HtmlReportInput): string {
   );
 }
 
+function renderData(rows: readonly LeaderboardRow[]): string {
+  return dataSummaries(rows)
+    .map((d) => `<section class="data"><h3>${escapeXml(d.label)}</h3><ul>${d.lines.map((l) => `<li>${escapeXml(l)}</li>`).join('')}</ul></section>`)
+    .join('\n');
+}
+
 function renderGrid(g: GridFigure): string {
   const { layout } = g;
   // labels are laid out with the image's own row pitch so each sits beside its row
@@ -147,7 +154,7 @@ function renderRunDetails(rows: readonly LeaderboardRow[]): string {
     .map((r) => {
       const env = `run ${r.runId} · ${r.createdAt} · git ${r.gitRevision} · ${r.engine}/${r.device}`;
       const json = JSON.stringify(
-        { metrics: r.metrics, metricsUnavailable: r.metricsUnavailable, throughput: r.throughput, config: r.config },
+        { metrics: r.metrics, metricsUnavailable: r.metricsUnavailable, throughput: r.throughput, data: r.data, config: r.config },
         null,
         2,
       );
@@ -170,6 +177,8 @@ export function renderHtml(input: HtmlReportInput): string {
     '<h2>Leaderboard</h2>',
     renderTable(input),
   ];
+  const data = renderData(input.rows);
+  if (data) parts.push('<h2>Data</h2>', data);
   if (input.grids && input.grids.length > 0) {
     parts.push('<h2>Reconstructions</h2>', ...input.grids.map(renderGrid));
   }

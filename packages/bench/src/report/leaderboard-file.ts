@@ -18,12 +18,30 @@ export function readLeaderboard(path: string): Promise<LeaderboardRow[]> {
   return readJsonRows(path, parseLeaderboardRow);
 }
 
+/** Thrown when a row's run config (`config.key`) is already in the leaderboard. */
+export class DuplicateRunError extends Error {
+  constructor(
+    readonly path: string,
+    readonly tokenizer: string,
+    readonly existingRunId: string,
+  ) {
+    super(`${path} already holds a row of this run config for ${tokenizer} (run ${existingRunId}); not appending a second one`);
+    this.name = 'DuplicateRunError';
+  }
+}
+
 /**
  * Appends one finished run. The row is validated first; an existing file
- * that is corrupt is refused (CorruptFileError) and kept as it is.
+ * that is corrupt is refused (CorruptFileError) and kept as it is, and a row
+ * whose run config key is already present is refused (DuplicateRunError), so
+ * the leaderboard never holds the same run twice.
  */
 export function appendLeaderboardRow(path: string, row: LeaderboardRow): Promise<LeaderboardRow[]> {
-  return appendRowAtomic(path, row, parseLeaderboardRow);
+  return appendRowAtomic(path, row, parseLeaderboardRow, (existing, r) => {
+    const key = r.config['key'];
+    const twin = key === undefined ? undefined : existing.find((e) => e.config['key'] === key);
+    if (twin) throw new DuplicateRunError(path, r.tokenizer, twin.runId);
+  });
 }
 
 export class LeaderboardMergeError extends Error {

@@ -27,6 +27,34 @@ export const leaderboardThroughputSchema = z.looseObject({
   decodeClipsPerSec: z.number().nonnegative().optional(),
 });
 
+/** What one dataset of a run read: entries listed, used, and why the others were not. */
+export const dataCountsSchema = z.looseObject({
+  listed: z.number().int().nonnegative(),
+  /** Entries that produced at least one clip. */
+  used: z.number().int().nonnegative(),
+  /** Listed but absent on disk. */
+  missing: z.number().int().nonnegative(),
+  /** Failed to decode; skipped. */
+  corrupt: z.number().int().nonnegative(),
+  /** Shorter than one clip: skipped, or padded when `padShort`. */
+  short: z.number().int().nonnegative(),
+});
+
+/** The data a row was trained and scored on, so a reader sees what the numbers stand on. */
+export const rowDataSchema = z.looseObject({
+  train: dataCountsSchema,
+  eval: dataCountsSchema,
+  /** `--eval-clips` asked for, and the clips actually scored. */
+  evalClipsRequested: z.number().int().nonnegative(),
+  evalClips: z.number().int().nonnegative(),
+  /** The eval clips are training clips (allowed with --allow-eval-on-train): the scores are optimistic. */
+  evalOnTrain: z.boolean(),
+  /** Videos shorter than a clip were padded by repeating their last frame. */
+  padShort: z.boolean(),
+});
+export type RowData = z.infer<typeof rowDataSchema>;
+export type DataCountsRow = z.infer<typeof dataCountsSchema>;
+
 export const leaderboardRowSchema = z.looseObject({
   /** Row format version; bumped on an incompatible change. */
   schemaVersion: z.literal(1),
@@ -58,6 +86,8 @@ export const leaderboardRowSchema = z.looseObject({
   engine: z.string(),
   device: z.string(),
   gitRevision: z.string(),
+  /** Data counts of the train and eval sets (rows written before this field existed lack it). */
+  data: rowDataSchema.optional(),
   /** The full resolved run config, as given to the trainer. */
   config: z.record(z.string(), z.unknown()),
 });

@@ -4,6 +4,7 @@
  * the floor every tokenizer must beat.
  */
 import type { LeaderboardRow } from './leaderboard-row.js';
+import { dataSummaries } from './data-summary.js';
 import { buildTable, type TableOptions } from './table.js';
 
 export interface MarkdownOptions extends TableOptions {
@@ -41,5 +42,10 @@ export function renderMarkdown(rows: readonly LeaderboardRow[], opts: MarkdownOp
     lines.push(`| ${shown.join(' | ')} |`);
   }
   lines.push('');
+  const data = dataSummaries(rows);
+  if (data.length) {
+    lines.push('## Data', '');
+    for (const d of data) lines.push(`**${escapeMarkdownCell(d.label)}**`, '', ...d.lines.map((l) => `- ${escapeMarkdownCell(l)}`), '');
+  }
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  * already formatted. Renderers only escape and lay out.
  */
 import { formatDuration } from '../util/duration.js';
+import { rowNotes } from './data-summary.js';
 import type { LeaderboardRow } from './leaderboard-row.js';
 
 export type SortDirection = 'asc' | 'desc';
@@ -23,7 +24,7 @@ export interface TableOptions {
 }
 
 /** Metrics shown first, in this order, when present. */
-export const METRIC_ORDER = ['psnr', 'ssim', 'lpips', 'fvd', 'codebookUsage', 'perplexity'] as const;
+export const METRIC_ORDER = ['psnr', 'ssim', 'lpips', 'fvd', 'fid', 'codebookUsage', 'perplexity'] as const;
 
 /** Metrics and fields where a smaller value is better; everything else ranks descending. */
 export const LOWER_IS_BETTER: ReadonlySet<string> = new Set([
@@ -43,12 +44,13 @@ const METRIC_LABELS: Readonly<Record<string, string>> = {
   ssim: 'SSIM',
   lpips: 'LPIPS',
   fvd: 'FVD',
+  fid: 'FID',
   codebookUsage: 'Codebook usage',
   perplexity: 'Perplexity',
 };
 
 /** Fixed decimals for metrics whose papers report them that way. */
-const METRIC_DECIMALS: Readonly<Record<string, number>> = { psnr: 2, ssim: 4, lpips: 4, fvd: 1, perplexity: 1 };
+const METRIC_DECIMALS: Readonly<Record<string, number>> = { psnr: 2, ssim: 4, lpips: 4, fvd: 1, fid: 2, perplexity: 1 };
 
 const NUMERIC_FIELDS = ['compressionRatio', 'bitsPerPixel', 'tokensPerClip', 'codebookSize', 'wallTimeSec', 'steps'] as const;
 
@@ -150,11 +152,14 @@ export function buildTable(rows: readonly LeaderboardRow[], opts: TableOptions =
     { key: 'compressionRatio', label: 'Compression', align: 'right' },
     { key: 'bitsPerPixel', label: 'bpp', align: 'right' },
     ...metrics.map((m): TableColumn => ({ key: `metrics.${m}`, label: metricLabel(m) + arrow(m), align: 'right' })),
+    { key: 'evalClips', label: 'Eval clips', align: 'right' },
     { key: 'steps', label: 'Steps', align: 'right' },
     { key: 'wallTimeSec', label: 'Wall time', align: 'right' },
     { key: 'trainStepsPerSec', label: 'Steps/s', align: 'right' },
     { key: 'engine', label: 'Engine', align: 'left' },
   ];
+  const withNotes = rows.some((r) => rowNotes(r).length > 0);
+  if (withNotes) columns.push({ key: 'notes', label: 'Notes', align: 'left' });
   let rank = 0;
   const tableRows = sortRows(rows, { sortBy, direction }).map((row): TableRowModel => {
     const baseline = row.baseline === true;
@@ -169,10 +174,12 @@ export function buildTable(rows: readonly LeaderboardRow[], opts: TableOptions =
       formatRatio(row.compressionRatio),
       row.bitsPerPixel.toFixed(3),
       ...metrics.map((m) => formatMetric(m, row.metrics[m])),
+      row.data ? String(row.data.evalClips) : '–',
       String(row.steps),
       formatDuration(row.wallTimeSec * 1000),
       row.throughput.trainStepsPerSec.toFixed(2),
       `${row.engine}/${row.device}`,
+      ...(withNotes ? [rowNotes(row).join('; ') || '–'] : []),
     ];
     return { rank: r, baseline, cells, row };
   });

@@ -23,6 +23,8 @@ export interface EvalOptions {
   lpips?: ((a: HostTensor, b: HostTensor) => Promise<number>) | undefined;
   /** ONNX feature network for FVD (I3D); omitted = unavailable. */
   fvdModel?: string | undefined;
+  /** ONNX feature network for FID over single frames (Inception); omitted = unavailable. */
+  fidModel?: string | undefined;
 }
 
 export interface EvalResult {
@@ -49,12 +51,22 @@ function clipOf(t: HostTensor, i: number): Float32Array {
 }
 
 export async function evaluateCodec(codec: Codec, data: Dataset, opts: EvalOptions): Promise<EvalResult> {
+  const fvd = new FrechetMetric('fvd', opts.fvdModel ? { modelPath: opts.fvdModel } : {});
+  const fid = new FrechetMetric('fid', opts.fidModel ? { modelPath: opts.fidModel } : {});
+  try {
+    return await scoreClips(codec, data, opts, fvd, fid);
+  } finally {
+    await fvd.dispose();
+    await fid.dispose();
+  }
+}
+
+async function scoreClips(codec: Codec, data: Dataset, opts: EvalOptions, fvd: FrechetMetric, fid: FrechetMetric): Promise<EvalResult> {
   const psnrs: number[] = [];
   const ssims: number[] = [];
   const lpipsVals: number[] = [];
   const keep = opts.samples ?? 2;
   const samples: EvalResult['samples'] = [];
-  const fvd = new FrechetMetric('fvd', opts.fvdModel ? { modelPath: opts.fvdModel } : {});
   let stats: CodebookStats | undefined;
   let indexShape: number[] | undefined;
   const timings: { enc: number; dec: number; n: number }[] = [];
@@ -75,6 +87,7 @@ export async function evaluateCodec(codec: Codec, data: Dataset, opts: EvalOptio
     ssims.push(...ssimPerVideo(batch, rec));
     if (opts.lpips) lpipsVals.push((await opts.lpips(batch, rec)) * batch.shape[0]!);
     await fvd.update(batch, rec);
+    await fid.update(batch, rec);
     for (let i = 0; i < batch.shape[0]! && samples.length < keep; i++) samples.push({ original: clipOf(batch, i), recon: clipOf(rec, i) });
     clips += batch.shape[0]!;
   }
@@ -87,6 +100,8 @@ export async function evaluateCodec(codec: Codec, data: Dataset, opts: EvalOptio
   const unavailable: Record<string, string> = {};
   const fvdValue = await fvd.result();
   if (!fvdValue.available) unavailable['fvd'] = fvdValue.reason;
+  const fidValue = await fid.result();
+  if (!fidValue.available) unavailable['fid'] = fidValue.reason;
   if (!opts.lpips) unavailable['lpips'] = 'LPIPS needs frames of at least 32x32 and its shipped weights';
   const tokenShape = codec.tokenShape(indexShape);
   const codebookSizes = codec.codebookSizes(indexShape);
@@ -97,6 +112,7 @@ export async function evaluateCodec(codec: Codec, data: Dataset, opts: EvalOptio
       ssim: mean(ssims),
       lpips: opts.lpips ? lpipsVals.reduce((s, x) => s + x, 0) / clips : null,
       fvd: fvdValue.available ? fvdValue.value : null,
+      fid: fidValue.available ? fidValue.value : null,
       codebookUsage: stats.usage(),
       perplexity: stats.perplexity(),
     },
@@ -129,6 +145,8 @@ export function meanFrame(batch: HostTensor): HostTensor {
 export interface BaselineResult {
   metrics: Record<string, number | null>;
   samples: Float32Array[];
+  /** Clips scored. */
+  clips: number;
 }
 
 /** PSNR / SSIM (and LPIPS when available) of the mean-frame baseline over the eval clips. */
@@ -151,5 +169,5 @@ export async function evaluateBaseline(
     clips += batch.shape[0]!;
     for (let i = 0; i < batch.shape[0]! && kept.length < samples; i++) kept.push(clipOf(rec, i));
   }
-  return { metrics: { psnr: mean(psnrs), ssim: mean(ssims), ...(lpips ? { lpips: lpipsSum / Math.max(1, clips) } : {}) }, samples: kept };
+  return { metrics: { psnr: mean(psnrs), ssim: mean(ssims), ...(lpips ? { lpips: lpipsSum / Math.max(1, clips) } : {}) }, samples: kept, clips };
 }

@@ -15,6 +15,8 @@
  * diverged, 4e-4 learns too slowly.
  */
 import { z } from 'zod';
+import { unknownKeys } from '@zoo/core';
+import { SSIM_MIN_SIDE } from '../metrics/ssim.js';
 import { DATASET_NAMES } from './datasets.js';
 
 export const DEFAULT_QUANTIZERS = ['vq', 'cosine-vq', 'lfq', 'fsq'] as const;
@@ -22,17 +24,28 @@ export const DEFAULT_QUANTIZERS = ['vq', 'cosine-vq', 'lfq', 'fsq'] as const;
 export const runOptionsSchema = z.object({
   dataset: z.enum(DATASET_NAMES).default('synthetic'),
   dataDir: z.string().min(1).optional(),
+  /** UCF-101 official split (1, 2 or 3). Default 1, the one papers report. */
+  split: z.union([z.literal(1), z.literal(2), z.literal(3)]).default(1),
+  /**
+   * Allow scoring on clips the tokenizers trained on when no disjoint split
+   * exists (a UCF-101 copy without train-list videos, a folder of one file).
+   * Default false: such a run fails with the reason; when allowed, every row
+   * is marked "evaluated on training clips".
+   */
+  allowEvalOnTrain: z.boolean().default(false),
+  /** Pad videos shorter than a clip by repeating their last frame (marked in the rows). Default false: skipped and counted. */
+  padShort: z.boolean().default(false),
   /** Preset names, or `onnx:encode.onnx,decode.onnx` for an external tokenizer. Default ['vqgan']. */
   tokenizers: z.array(z.string().min(1)).min(1).default(['vqgan']),
   /** JSON tokenizer spec file(s), used instead of presets. */
   config: z.string().min(1).optional(),
   /** Quantizers swapped into every tokenizer; default vq, cosine-vq, lfq, fsq (when no --config and a single preset). */
-  quantizers: z.array(z.string().min(1)).optional(),
+  quantizers: z.array(z.string().min(1)).min(1).optional(),
   codebookSize: z.number().int().min(2).default(256),
   steps: z.number().int().min(1).default(1300),
   batch: z.number().int().min(1).default(2),
   frames: z.number().int().min(1).default(17),
-  resolution: z.number().int().min(8).default(16),
+  resolution: z.number().int().min(SSIM_MIN_SIDE, `must be at least ${SSIM_MIN_SIDE} (SSIM's 11x11 window)`).default(16),
   lr: z.number().positive().default(2e-3),
   engine: z.enum(['onnx', 'tfjs']).default('onnx'),
   device: z.enum(['cpu', 'cuda']).default('cpu'),
@@ -51,6 +64,8 @@ export const runOptionsSchema = z.object({
    */
   discStart: z.number().int().min(0).optional(),
   fvdModel: z.string().min(1).optional(),
+  /** Inception-style ONNX network for FID over single frames (unavailable without it). */
+  fidModel: z.string().min(1).optional(),
   /** Decode cache for video datasets. */
   cacheDir: z.string().min(1).optional(),
 });
@@ -79,10 +94,19 @@ export function defaultDiscStart(steps: number): number {
   return steps >= GAN_MIN_STEPS ? Math.floor(steps * 0.75) : steps;
 }
 
+/** The command-line flag of an option, as the user types it: evalClips -> --eval-clips. */
+export function flagName(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 export function parseRunOptions(input: RunOptionsInput): RunOptions {
+  const unknown = unknownKeys(runOptionsSchema, input);
+  if (unknown.length) {
+    throw new RunOptionsError(unknown.map((u) => `${flagName(u.key)}: unknown option${u.suggestion ? ` (did you mean ${flagName(u.suggestion)}?)` : ''}`).join('; '));
+  }
   const r = runOptionsSchema.safeParse(input);
   if (!r.success) {
-    throw new RunOptionsError(r.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new RunOptionsError(r.error.issues.map((i) => `${flagName(String(i.path[0] ?? ''))}${i.path.length > 1 ? `[${i.path.slice(1).join('.')}]` : ''}: ${i.message}`).join('; '));
   }
   const [i, n] = r.data.shard.split('/').map(Number) as [number, number];
   if (!(n >= 1 && i < n)) throw new RunOptionsError(`--shard ${r.data.shard}: need 0 <= i < n`);

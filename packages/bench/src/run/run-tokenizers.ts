@@ -11,17 +11,18 @@ import { join } from 'node:path';
 import { createEngine, logger, type Engine, type HostTensor, type Tensor } from '@zoo/core';
 import { LPIPS } from '@zoo/losses';
 import { appendLeaderboardRow, LEADERBOARD_JSON, readLeaderboard } from '../report/leaderboard-file.js';
-import { newRunId, type LeaderboardRow } from '../report/leaderboard-row.js';
+import { newRunId, type LeaderboardRow, type RowData } from '../report/leaderboard-row.js';
 import { gitRevision } from '../util/git.js';
 import { createProgress, type ProgressStream } from '../util/progress.js';
 import { Tokenizer, toModel } from '../tokenizer/tokenizer.js';
 import type { CurvePoint } from '../train/checkpoint.js';
+import { readLatestCheckpointMeta } from '../train/checkpoint.js';
 import { train } from '../train/trainer.js';
 import { tokenizerCodec, type Codec } from './codec.js';
-import { buildRunData, type RunData } from './datasets.js';
+import { buildRunData, dataCounts, describeCounts, type RunData } from './datasets.js';
 import { evaluateBaseline, evaluateCodec, type EvalResult } from './evaluate.js';
 import { loadOnnxCodec } from './onnx-codec.js';
-import { parseRunOptions, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
+import { parseRunOptions, RunOptionsError, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
 import { saveArtifacts, writeRunReport } from './report-assets.js';
 import { resolveEntries, type RunEntry } from './entries.js';
 
@@ -76,15 +77,91 @@ function lpipsMetric(engine: Engine, lpips: LPIPS | undefined): ((a: HostTensor,
   return async (a, b) => (await fn.run({ a, b })).d.item();
 }
 
+/** Thrown when --out already holds (part of) this run and --resume was not given. */
+export class RerunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RerunError';
+  }
+}
+
+/** A run entry's checkpoint folder inside --out. */
+export function checkpointDirOf(out: string, entryName: string): string {
+  return join(out, 'checkpoints', entryName.replace(/[^\w.+-]/g, '_'));
+}
+
+function entryKey(entry: RunEntry, data: RunData): string {
+  return configKey({ entry: entry.kind === 'spec' ? entry.spec : entry.paths, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config });
+}
+
+/** What the trainer stores as a checkpoint's meta; a resume needs it to match exactly. */
+function checkpointMeta(entry: Extract<RunEntry, { kind: 'spec' }>, data: RunData): Record<string, unknown> {
+  return { spec: entry.spec, train: entry.train, data: data.config };
+}
+
+/**
+ * Reruns never duplicate or silently retrain: rerunning a command over an
+ * output folder that already holds some of its tokenizers (finished rows, or
+ * checkpoints of started ones) stops and says how to continue, unless
+ * --resume asks for exactly that. A checkpoint folder written with other
+ * options is never reused or overwritten: that needs a new --out.
+ */
+async function checkRerun(o: RunOptions, mine: readonly RunEntry[], keys: readonly string[], existing: readonly LeaderboardRow[], data: RunData): Promise<void> {
+  const finished: string[] = [];
+  const started: string[] = [];
+  const foreign: string[] = [];
+  for (const [i, e] of mine.entries()) {
+    if (existing.some((r) => r.config['key'] === keys[i])) {
+      finished.push(e.name);
+      continue;
+    }
+    if (e.kind !== 'spec') continue;
+    const meta = await readLatestCheckpointMeta(checkpointDirOf(o.out, e.name));
+    if (meta === undefined) continue;
+    if (JSON.stringify(meta) === JSON.stringify(checkpointMeta(e, data))) started.push(e.name);
+    else foreign.push(e.name);
+  }
+  if (foreign.length) {
+    throw new RerunError(
+      `${o.out} holds checkpoints of ${foreign.join(', ')} written with other options (tokenizer, training or data config); ` +
+        `pass a new --out for this run (or delete ${join(o.out, 'checkpoints')} to discard them).`,
+    );
+  }
+  if (o.resume || (!finished.length && !started.length)) return;
+  const what = [
+    finished.length ? `finished rows of ${finished.join(', ')}` : '',
+    started.length ? `checkpoints of ${started.join(', ')}` : '',
+  ].filter(Boolean).join(' and ');
+  throw new RerunError(
+    `${o.out} already holds ${what} from this same command. Rerun with --resume to skip finished tokenizers and continue ` +
+      'started ones from their checkpoints, or pass a new --out to start a separate run.',
+  );
+}
+
+/** Every tokenizer is built once before any work, so a bad config fails in seconds, not after the baseline. */
+function validateEntries(entries: readonly RunEntry[]): void {
+  for (const e of entries) if (e.kind === 'spec') new Tokenizer(e.spec);
+}
+
 export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunSummary> {
   const o = parseRunOptions(input);
   const log = hooks.log ?? ((line: string) => logger().info(line));
-  const data = buildRunData({ dataset: o.dataset, dataDir: o.dataDir, frames: o.frames, resolution: o.resolution, evalClips: o.evalClips, seed: o.seed, cacheDir: o.cacheDir });
+  const data = buildRunData({
+    dataset: o.dataset, dataDir: o.dataDir, frames: o.frames, resolution: o.resolution, evalClips: o.evalClips, seed: o.seed,
+    cacheDir: o.cacheDir, split: o.split, allowEvalOnTrain: o.allowEvalOnTrain, padShort: o.padShort,
+  });
+  logger().info(`data: ${describeCounts('train', dataCounts(data.train.stats()))}; ${describeCounts('eval', dataCounts(data.eval.stats()))}`);
+  if (data.train.length < o.batch) {
+    throw new RunOptionsError(`--batch ${o.batch}: the training set has ${data.train.length} clip${data.train.length === 1 ? '' : 's'}, fewer than one batch; lower --batch`);
+  }
   const entries = resolveEntries(o, data.train.clipShape);
   const { index, count } = shardOf(o);
   const mine = entries.filter((_, i) => i % count === index);
+  validateEntries(mine);
+  const keys = mine.map((e) => entryKey(e, data));
   const lbPath = join(o.out, LEADERBOARD_JSON);
   const existing = await readLeaderboard(lbPath);
+  await checkRerun(o, mine, keys, existing, data);
   const git = await gitRevision();
   const engine = hooks.engine ?? (await createEngine({ engine: o.engine, device: o.device }));
   const rows: LeaderboardRow[] = [];
@@ -92,43 +169,69 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
   const base = { dataset: o.dataset, engine: engine.name, device: engine.device, gitRevision: git };
   const lpips = loadLpips(o.resolution);
   const lpipsFn = lpipsMetric(engine, lpips);
+  const facts = { dataset: o.dataset, clips: `${o.frames}x${o.resolution}x${o.resolution}`, 'git revision': git };
+  // The baseline row waits for the first finished tokenizer (or the end): a run that fails leaves no lone baseline.
+  let baseline: LeaderboardRow | undefined;
+  const flushBaseline = async (): Promise<void> => {
+    if (!baseline) return;
+    await appendLeaderboardRow(lbPath, baseline);
+    rows.push(baseline);
+    baseline = undefined;
+  };
   try {
     if (index === 0) {
       const key = configKey({ baseline: 'mean-frame', data: data.config });
       if (!existing.some((r) => r.baseline && r.config['key'] === key)) {
-        const b = await evaluateBaseline(data.eval, o.batch, 2, lpipsFn);
-        const runId = newRunId();
-        const [t, h, w] = data.eval.clipShape;
-        const artifacts = await saveArtifacts(o.out, runId, { curves: [], evals: [], clipShape: [t, h, w], originals: [], recons: b.samples });
-        const row: LeaderboardRow = {
-          schemaVersion: 1, runId, createdAt: new Date().toISOString(), tokenizer: 'mean-frame', baseline: true, quantizer: 'none',
-          codebookSize: 0, tokensPerClip: 0, compressionRatio: t, bitsPerPixel: 24 / t, metrics: b.metrics, steps: 0, wallTimeSec: 0,
-          throughput: { trainStepsPerSec: 0 }, ...base, config: { key, data: data.config, description: "every frame replaced by the clip's mean frame" }, artifacts,
-        };
-        await appendLeaderboardRow(lbPath, row);
-        rows.push(row);
-        log(`baseline (mean frame): PSNR ${b.metrics['psnr']!.toFixed(2)} dB, SSIM ${b.metrics['ssim']!.toFixed(4)}`);
+        baseline = await baselineRow(o, data, key, base, lpipsFn);
+        log(`baseline (mean frame): PSNR ${baseline.metrics['psnr']!.toFixed(2)} dB, SSIM ${baseline.metrics['ssim']!.toFixed(4)}`);
       }
     }
-    for (const entry of mine) {
-      const key = configKey({ entry: entry.kind === 'spec' ? entry.spec : entry.paths, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config });
+    for (const [i, entry] of mine.entries()) {
+      const key = keys[i]!;
       if (o.resume && existing.some((r) => r.config['key'] === key)) {
         skipped.push(entry.name);
         log(`${entry.name}: already in ${lbPath}, skipped (--resume)`);
         continue;
       }
       const row = await runEntry(entry, { o, data, engine, lpips, lpipsFn, key, base, hooks });
+      await flushBaseline();
       await appendLeaderboardRow(lbPath, row);
       rows.push(row);
-      await writeRunReport(o.out, { facts: { dataset: o.dataset, clips: `${o.frames}x${o.resolution}x${o.resolution}`, 'git revision': git } });
+      await writeRunReport(o.out, { facts });
       const m = row.metrics;
       log(`${row.tokenizer}: PSNR ${m['psnr']?.toFixed(2)} dB, SSIM ${m['ssim']?.toFixed(4)}, usage ${m['codebookUsage']?.toFixed(3)}, perplexity ${m['perplexity']?.toFixed(1)}, ${row.wallTimeSec.toFixed(0)} s`);
     }
-    await writeRunReport(o.out, { facts: { dataset: o.dataset, clips: `${o.frames}x${o.resolution}x${o.resolution}`, 'git revision': git } });
+    await flushBaseline();
+    await writeRunReport(o.out, { facts });
+    const ev = rows.find((r) => !r.baseline)?.data;
+    if (ev) logger().info(`data: ${describeCounts('train', ev.train)}; ${describeCounts('eval', ev.eval)}; eval clips ${ev.evalClips} of ${ev.evalClipsRequested} requested`);
   } finally {
     if (!hooks.engine) await engine.dispose();
   }
   return { options: o, rows, skipped, outDir: o.out };
+}
+
+/** The row's data section: counts of both sets as they stand now, and what was requested vs scored. */
+function rowData(o: RunOptions, data: RunData, evalClips: number): RowData {
+  return {
+    train: dataCounts(data.train.stats()), eval: dataCounts(data.eval.stats()),
+    evalClipsRequested: o.evalClips, evalClips, evalOnTrain: data.evalOnTrain, padShort: o.padShort,
+  };
+}
+
+async function baselineRow(
+  o: RunOptions, data: RunData, key: string, base: EntryContext['base'], lpipsFn: EntryContext['lpipsFn'],
+): Promise<LeaderboardRow> {
+  const b = await evaluateBaseline(data.eval, o.batch, 2, lpipsFn);
+  const runId = newRunId();
+  const [t, h, w] = data.eval.clipShape;
+  const artifacts = await saveArtifacts(o.out, runId, { curves: [], evals: [], clipShape: [t, h, w], originals: [], recons: b.samples });
+  return {
+    schemaVersion: 1, runId, createdAt: new Date().toISOString(), tokenizer: 'mean-frame', baseline: true, quantizer: 'none',
+    codebookSize: 0, tokensPerClip: 0, compressionRatio: t, bitsPerPixel: 24 / t, metrics: b.metrics, steps: 0, wallTimeSec: 0,
+    throughput: { trainStepsPerSec: 0 }, ...base, data: rowData(o, data, b.clips),
+    config: { key, data: data.config, description: "every frame replaced by the clip's mean frame" }, artifacts,
+  };
 }
 
 interface EntryContext {
@@ -154,9 +257,9 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
     try {
       const r = await train({
         engine, tokenizer, config: entry.train, data: data.train, lpips: c.lpips,
-        checkpointDir: join(o.out, 'checkpoints', entry.name.replace(/[^\w.+-]/g, '_')),
+        checkpointDir: checkpointDirOf(o.out, entry.name),
         resume: o.resume, signal: c.hooks.signal, progress,
-        meta: { spec: entry.spec, train: entry.train, data: data.config },
+        meta: checkpointMeta(entry, data),
         onStep: c.hooks.onStep ? (s, v) => c.hooks.onStep!(entry.name, s, v) : undefined,
         evaluate: async () => {
           const quick = await evaluateCodec(evalCodec, data.eval, { batch: o.batch, samples: 0 });
@@ -171,7 +274,7 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
   } else {
     codec = await loadOnnxCodec(entry.paths.encode, entry.paths.decode, { device: o.device, codebookSize: o.codebookSize });
   }
-  const ev: EvalResult = await evaluateCodec(codec, data.eval, { batch: o.batch, lpips: c.lpipsFn, fvdModel: o.fvdModel });
+  const ev: EvalResult = await evaluateCodec(codec, data.eval, { batch: o.batch, lpips: c.lpipsFn, fvdModel: o.fvdModel, fidModel: o.fidModel });
   const runId = newRunId();
   const [t, h, w] = data.eval.clipShape;
   const artifacts = await saveArtifacts(o.out, runId, {
@@ -184,6 +287,7 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
     metrics: ev.metrics, steps: trained.steps, wallTimeSec: (performance.now() - t0) / 1000,
     throughput: { trainStepsPerSec: trained.stepsPerSec, encodeClipsPerSec: ev.encodeClipsPerSec, decodeClipsPerSec: ev.decodeClipsPerSec },
     ...c.base,
+    data: rowData(o, data, ev.clips),
     config: {
       key: c.key, data: data.config, evalClips: ev.clips, tokenShape: ev.tokenShape, unavailable: ev.unavailable,
       ...(entry.kind === 'spec' ? { spec: entry.spec, train: entry.train, parameters: trained.params } : { onnx: entry.paths }),

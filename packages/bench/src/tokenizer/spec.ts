@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { describeUnknownKey, unknownKeys } from '@zoo/core';
 import { INIT_SCHEMES } from './init.js';
 
 const component = z.object({
@@ -73,6 +74,11 @@ export class TokenizerSpecError extends Error {
 
 /** Validates a spec; the error names each bad field. */
 export function parseTokenizerSpec(value: unknown, where = 'tokenizer spec'): TokenizerSpec {
+  // A misspelled key would otherwise be dropped and its default trained, with the typo recorded as applied.
+  const unknown = unknownKeys(tokenizerSpecSchema, value);
+  if (unknown.length) {
+    throw new TokenizerSpecError(`${where} is invalid: ${unknown.map((u) => `${[...u.path, u.key].join('.')}: ${describeUnknownKey(u)}`).join('; ')}`);
+  }
   const r = tokenizerSpecSchema.safeParse(value);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`).join('; ');
@@ -88,5 +94,6 @@ export function loadTokenizerSpecs(path: string): TokenizerSpec[] {
     throw new TokenizerSpecError(`cannot read tokenizer config ${path}: ${(e as Error).message}`);
   }
   const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length === 0) throw new TokenizerSpecError(`tokenizer config ${path} holds an empty list: give one spec object or a non-empty array of them`);
   return list.map((v, i) => parseTokenizerSpec(v, `${path}[${i}]`));
 }

@@ -95,3 +95,20 @@ export async function loadCheckpoint(ckptDir: string): Promise<Checkpoint> {
   if (!stored.state) throw new CorruptFileError(join(ckptDir, CHECKPOINT_FILES.index), 'its meta has no training state (not written by the trainer)');
   return { dir: ckptDir, state: stored.state, model, optimizer: optimizer ?? {}, meta: stored.meta ?? {} };
 }
+
+/**
+ * The caller's meta (spec, train and data config) of the newest checkpoint in
+ * `dir`, read from its index without loading any tensor; undefined when
+ * there is no complete checkpoint.
+ */
+export async function readLatestCheckpointMeta(dir: string): Promise<Record<string, unknown> | undefined> {
+  const latest = join(dir, LATEST_CHECKPOINT);
+  if (!existsSync(latest)) return undefined;
+  try {
+    const pointer = JSON.parse(await readFile(latest, 'utf8')) as { path: string };
+    const index = JSON.parse(await readFile(join(dir, pointer.path, CHECKPOINT_FILES.index), 'utf8')) as { meta?: Partial<StoredMeta> };
+    return index.meta?.meta ?? {};
+  } catch (e) {
+    throw new CorruptFileError(latest, (e as Error).message);
+  }
+}

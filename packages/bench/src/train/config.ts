@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-export const trainConfigSchema = z.object({
+export const trainConfigSchema = z.strictObject({
   /** Optimizer steps. Default 500 (`zoo tokenizers` passes its own budget, 1000, see run/options.ts). */
   steps: z.number().int().min(1).default(500),
   /** Clips per batch. Default 4. */

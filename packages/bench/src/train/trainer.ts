@@ -50,8 +50,12 @@ export class ResumeMismatchError extends Error {
 }
 
 export class TrainingAbortedError extends Error {
-  constructor(readonly step: number) {
-    super(`training aborted after step ${step}`);
+  constructor(
+    readonly step: number,
+    /** The newest checkpoint on disk when training stopped (undefined: none written). */
+    readonly checkpoint?: string | undefined,
+  ) {
+    super(`training aborted after step ${step}${checkpoint ? `; checkpoint ${checkpoint}` : ''}`);
     this.name = 'TrainingAbortedError';
   }
 }
@@ -68,8 +72,14 @@ export interface TrainerOptions {
   checkpointDir?: string | undefined;
   /** Continue from the newest checkpoint in checkpointDir, if there is one. */
   resume?: boolean;
-  /** Stops the loop after the current step (tests inject kills with it). */
+  /** Stops the loop after the current step (SIGINT; tests inject kills with it). */
   signal?: AbortSignal | undefined;
+  /**
+   * On abort, write a checkpoint of the step just finished before stopping, so
+   * an interrupted run loses nothing (default true; false models a kill, which
+   * leaves only the periodic checkpoints).
+   */
+  checkpointOnAbort?: boolean;
   progress?: Progress | undefined;
   /** Periodic evaluation (config.evalEvery), e.g. PSNR on a few eval clips. */
   evaluate?: ((step: number) => Promise<Record<string, number>>) | undefined;
@@ -221,7 +231,10 @@ export async function train(opts: TrainerOptions): Promise<TrainResult> {
     opts.progress?.update(step + 1, pickShown(values));
     opts.onStep?.(step + 1, values);
     if (cfg.checkpointEvery > 0 && (step + 1) % cfg.checkpointEvery === 0) await checkpoint();
-    if (opts.signal?.aborted) throw new TrainingAbortedError(step + 1);
+    if (opts.signal?.aborted) {
+      if ((opts.checkpointOnAbort ?? true) && !lastCheckpoint?.endsWith(String(step + 1).padStart(7, '0'))) await checkpoint();
+      throw new TrainingAbortedError(step + 1, lastCheckpoint);
+    }
   }
   if (!lastCheckpoint?.endsWith(String(cfg.steps).padStart(7, '0'))) await checkpoint();
   await engine.sync();

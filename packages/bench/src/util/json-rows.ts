@@ -64,7 +64,13 @@ const pending = new Map<string, Promise<unknown>>();
  * row (its error is thrown as is: the file is fine, the row is not). Rows are
  * written back exactly as read, so fields a newer writer added survive.
  */
-export async function appendRowAtomic<T>(path: string, row: T, parse?: RowParser<T>): Promise<T[]> {
+export async function appendRowAtomic<T>(
+  path: string,
+  row: T,
+  parse?: RowParser<T>,
+  /** Checked against the rows already in the file; throws to refuse the append (nothing is written). */
+  guard?: (existing: readonly T[], row: T) => void,
+): Promise<T[]> {
   const key = resolve(path);
   const previous = pending.get(key) ?? Promise.resolve();
   const next = previous
@@ -73,6 +79,7 @@ export async function appendRowAtomic<T>(path: string, row: T, parse?: RowParser
       const raw = await readRawRows(path);
       const parsed = parse ? validateRows(path, raw, parse) : (raw as T[]);
       const checked = parse ? parse(row, raw.length) : row;
+      guard?.(parsed, checked);
       await writeJsonAtomic(path, [...raw, row]);
       return [...parsed, checked];
     });
