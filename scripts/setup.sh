@@ -13,8 +13,11 @@ if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm --version)" != 10.* ]]; then
 fi
 
 need_apt=()
-# Headless Chromium renders the HTML leaderboard in the browser test.
-[[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
+# Headless Chromium renders the HTML leaderboard in the browser test
+# (ZOO_SETUP_NO_TEST_DEPS=1 skips what only the tests need, e.g. in deploy/Dockerfile).
+if [[ -z "${ZOO_SETUP_NO_TEST_DEPS:-}" ]]; then
+  [[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
+fi
 if ((${#need_apt[@]})); then
   if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq

@@ -3,17 +3,12 @@ import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { runCli } from '../src/cli/main.js';
+import { runZoo } from './cli-support.js';
 import type { EnvReport } from '../src/cli/env.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
-  return { code, out, err };
-}
+const run = runZoo;
 
 describe('zoo CLI', () => {
   it('lists its commands in --help', async () => {

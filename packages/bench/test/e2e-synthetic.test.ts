@@ -10,18 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { runCli } from '../src/cli/main.js';
-import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+import { cliSuite, runZoo } from './cli-support.js';
 import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
-  return { code, out, err };
-}
+const run = runZoo;
 
 interface ImageLike {
   complete: boolean;
@@ -32,33 +26,28 @@ interface GraphicsLike {
 }
 
 describe('zoo tokenizers on synthetic clips (tiny budget, 2 shards, merged)', () => {
-  let dir: string;
+  const suite = cliSuite('zoo-e2e-');
   const tiny = ['--frames', '2', '--resolution', '16', '--steps', '4', '--batch', '2', '--eval-clips', '2', '--quantizers', 'vq,lfq', '--checkpoint-every', '2', '--disc-start', '100', '--log-level', 'silent'];
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zoo-e2e-'));
-    tokenizersCommandHooks.current = { progressStream: { write: () => true } };
-  });
-  afterAll(async () => {
-    tokenizersCommandHooks.current = {};
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it('writes the three outputs per shard and merges them', async () => {
-    const a = await run('tokenizers', ...tiny, '--shard', '0/2', '--out', join(dir, 's0'));
+    const a = await run('tokenizers', ...tiny, '--shard', '0/2', '--out', join(suite.dir, 's0'));
     expect(a.err).not.toMatch(/^error/m);
     expect(a.code).toBe(0);
-    const b = await run('tokenizers', ...tiny, '--shard', '1/2', '--out', join(dir, 's1'));
+    const b = await run('tokenizers', ...tiny, '--shard', '1/2', '--out', join(suite.dir, 's1'));
     expect(b.code).toBe(0);
-    for (const s of ['s0', 's1']) for (const f of ['leaderboard.json', 'leaderboard.md', 'index.html']) expect(existsSync(join(dir, s, f))).toBe(true);
-    const s0 = JSON.parse(readFileSync(join(dir, 's0', 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    // Shards write their own files under shards/ and leave the report to the merge.
+    for (const [s, i] of [['s0', 0], ['s1', 1]] as const) {
+      for (const f of [`shard-${i}-of-2.leaderboard.json`, `shard-${i}-of-2.json`]) expect(existsSync(join(suite.dir, s, 'shards', f))).toBe(true);
+      for (const f of ['leaderboard.json', 'leaderboard.md', 'index.html']) expect(existsSync(join(suite.dir, s, f))).toBe(false);
+    }
+    const s0 = JSON.parse(readFileSync(join(suite.dir, 's0', 'shards', 'shard-0-of-2.leaderboard.json'), 'utf8')) as LeaderboardRow[];
     // Shard 0 writes the baseline and the first tokenizer; shard 1 the second.
     expect(s0.map((r) => r.tokenizer)).toEqual(['mean-frame', 'vqgan+vq']);
     expect(a.out).toMatch(/vqgan\+vq/);
 
-    const m = await run('merge', join(dir, 's0'), join(dir, 's1'), '--out', join(dir, 'merged'));
+    const m = await run('merge', join(suite.dir, 's0'), join(suite.dir, 's1'), '--out', join(suite.dir, 'merged'));
     expect(m.code).toBe(0);
-    const rows = JSON.parse(readFileSync(join(dir, 'merged', 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    const rows = JSON.parse(readFileSync(join(suite.dir, 'merged', 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
     expect(rows.map((r) => r.tokenizer).sort()).toEqual(['mean-frame', 'vqgan+lfq', 'vqgan+vq']);
     const base = rows.find((r) => r.baseline)!;
     expect(base.metrics['psnr']).toBeGreaterThan(0);
@@ -74,7 +63,8 @@ describe('zoo tokenizers on synthetic clips (tiny budget, 2 shards, merged)', ()
       expect(r.engine).toBe('onnx');
       expect((r.config['spec'] as { quantizer: { name: string } }).quantizer.name).toBe(r.quantizer);
     }
-    expect(readFileSync(join(dir, 'merged', 'leaderboard.md'), 'utf8')).toMatch(/vqgan\+lfq/);
+    expect(readFileSync(join(suite.dir, 'merged', 'leaderboard.md'), 'utf8')).toMatch(/vqgan\+lfq/);
+    for (const f of ['leaderboard.json', 'leaderboard.md', 'index.html']) expect(existsSync(join(suite.dir, 'merged', f))).toBe(true);
   }, 600_000);
 
   it('renders the merged page in chromium: rows, grid image, curves', async () => {
@@ -84,7 +74,7 @@ describe('zoo tokenizers on synthetic clips (tiny budget, 2 shards, merged)', ()
     try {
       context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
       const page = context.pages()[0] ?? (await context.newPage());
-      await page.goto(pathToFileURL(join(dir, 'merged', 'index.html')).href, { waitUntil: 'load' });
+      await page.goto(pathToFileURL(join(suite.dir, 'merged', 'index.html')).href, { waitUntil: 'load' });
       const names = await page.$$eval('table.leaderboard tbody tr', (trs) => trs.map((tr) => tr.children[1]?.textContent ?? ''));
       expect(names.sort()).toEqual(['mean-frame (baseline)', 'vqgan+lfq', 'vqgan+vq']);
       const imgs = await page.$$eval('img', (els) => (els as unknown as ImageLike[]).map((i) => ({ ok: i.complete, w: i.naturalWidth })));

@@ -3,39 +3,23 @@
  * layout, real .avi files decoded by ffmpeg) at a tiny budget, and the error
  * a user gets when UCF-101 is not where they said.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../src/cli/main.js';
-import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+import { cliSuite, runZoo } from './cli-support.js';
 import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'ucf101');
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
-  return { code, out, err };
-}
+const run = runZoo;
 
 describe('zoo tokenizers --dataset ucf101', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zoo-e2e-ucf-'));
-    tokenizersCommandHooks.current = { progressStream: { write: () => true } };
-  });
-  afterAll(async () => {
-    tokenizersCommandHooks.current = {};
-    await rm(dir, { recursive: true, force: true });
-  });
+  const suite = cliSuite('zoo-e2e-ucf-');
 
   const argv = (out: string, ...extra: string[]): string[] => [
-    'tokenizers', '--dataset', 'ucf101', '--data-dir', FIXTURE, '--cache-dir', join(dir, 'cache'),
+    'tokenizers', '--dataset', 'ucf101', '--data-dir', FIXTURE, '--cache-dir', join(suite.dir, 'cache'),
     '--frames', '2', '--resolution', '16', '--steps', '2', '--batch', '1', '--eval-clips', '2',
-    '--tokenizers', 'vqgan', '--quantizers', 'fsq', '--disc-start', '100', '--out', join(dir, out), '--log-level', 'silent', ...extra,
+    '--tokenizers', 'vqgan', '--quantizers', 'fsq', '--disc-start', '100', '--out', join(suite.dir, out), '--log-level', 'silent', ...extra,
   ];
 
   it('refuses to score on training clips: both fixture clips are split-1 test videos, none is on the train list', async () => {
@@ -43,7 +27,7 @@ describe('zoo tokenizers --dataset ucf101', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/TrainEvalOverlapError: no UCF-101 split-1 train-list video is present/);
     expect(r.err).toContain('--allow-eval-on-train');
-    expect(existsSync(join(dir, 'refused', 'leaderboard.json'))).toBe(false);
+    expect(existsSync(join(suite.dir, 'refused', 'leaderboard.json'))).toBe(false);
   });
 
   it('with --allow-eval-on-train trains and scores on the fixture clips, marks the rows and reports the data counts', async () => {
@@ -51,7 +35,7 @@ describe('zoo tokenizers --dataset ucf101', () => {
     expect(r.err).not.toMatch(/^error/m);
     expect(r.code).toBe(0);
     expect(r.out).toContain('vqgan+fsq (evaluated on training clips)');
-    const rows = JSON.parse(readFileSync(join(dir, 'out', 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    const rows = JSON.parse(readFileSync(join(suite.dir, 'out', 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
     expect(rows.map((x) => x.tokenizer)).toEqual(['mean-frame', 'vqgan+fsq']);
     expect(rows.every((x) => x.dataset === 'ucf101')).toBe(true);
     const row = rows[1]!;
@@ -64,10 +48,10 @@ describe('zoo tokenizers --dataset ucf101', () => {
       eval: { listed: 3783, used: 2, missing: 3781, corrupt: 0, short: 0 },
       train: { listed: 3783, missing: 3781 },
     });
-    const md = readFileSync(join(dir, 'out', 'leaderboard.md'), 'utf8');
+    const md = readFileSync(join(suite.dir, 'out', 'leaderboard.md'), 'utf8');
     expect(md).toContain('evaluated on training clips');
     expect(md).toMatch(/- eval: 3783 listed, 2 used, 3781 missing, 0 corrupt, 0 shorter than a clip/);
-    const html = readFileSync(join(dir, 'out', 'index.html'), 'utf8');
+    const html = readFileSync(join(suite.dir, 'out', 'index.html'), 'utf8');
     expect(html).toContain('<h2>Data</h2>');
     expect(html).toContain('eval: 3783 listed, 2 used, 3781 missing');
     expect(html).toContain('evaluated on training clips');
@@ -83,8 +67,8 @@ describe('zoo tokenizers --dataset ucf101', () => {
   });
 
   it('says where it looked and how to get UCF-101 when it is missing', async () => {
-    const missing = join(dir, 'no-such-ucf');
-    const r = await run('tokenizers', '--dataset', 'ucf101', '--data-dir', missing, '--out', join(dir, 'x'), '--log-level', 'silent');
+    const missing = join(suite.dir, 'no-such-ucf');
+    const r = await run('tokenizers', '--dataset', 'ucf101', '--data-dir', missing, '--out', join(suite.dir, 'x'), '--log-level', 'silent');
     expect(r.code).toBe(1);
     expect(r.err).toContain(missing);
     expect(r.err).toMatch(/UCF101\.rar/);

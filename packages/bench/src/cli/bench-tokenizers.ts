@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { presetNames } from '../tokenizer/presets.js';
 import { QUANTIZER_NAMES } from '../tokenizer/quantizer-config.js';
 import { DATASET_NAMES } from '../run/datasets.js';
-import { runOptionsSchema, type RunOptionsInput } from '../run/options.js';
+import { RunOptionsError, runOptionsSchema, type RunOptionsInput } from '../run/options.js';
 import { runTokenizers, type RunHooks, type RunSummary } from '../run/run-tokenizers.js';
 import { TrainingAbortedError } from '../train/trainer.js';
 import { SSIM_MIN_SIDE } from '../metrics/ssim.js';
@@ -19,6 +19,15 @@ import { CliInterruptedError, formatTable, shellCommand, type CliContext, type C
 const D = runOptionsSchema.parse({});
 const list = (s: string | undefined): string[] | undefined =>
   s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** `--codebook-size 256,1024`: one number, or a list of them (a sweep). */
+function numbers(s: string, flag: string): number | number[] {
+  const xs = list(s) ?? [];
+  const bad = xs.filter((x) => !/^\d+$/.test(x));
+  if (bad.length || xs.length === 0) throw new RunOptionsError(`${flag} ${s}: expected a whole number or a comma-separated list of them`);
+  const ns = xs.map(Number);
+  return ns.length === 1 ? ns[0]! : ns;
+}
 
 /** `--tokenizers a,onnx:enc.onnx,dec.onnx,b`: the comma inside an onnx: pair does not split it. */
 export function splitTokenizers(s: string): string[] {
@@ -78,7 +87,7 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         .option('tokenizers', { type: 'string', default: D.tokenizers.join(','), describe: `comma-separated presets (${presetNames().join(', ')}) or onnx:ENCODE.onnx,DECODE.onnx` })
         .option('config', { type: 'string', describe: 'JSON tokenizer spec file (one spec or a non-empty array), used instead of --tokenizers (default: none)' })
         .option('quantizers', { type: 'string', describe: `comma-separated quantizers swapped into each tokenizer (${QUANTIZER_NAMES.join(', ')}); default vq,cosine-vq,lfq,fsq for a single preset, else each preset's own` })
-        .option('codebook-size', { type: 'number', default: D.codebookSize, describe: 'codes per codebook' })
+        .option('codebook-size', { type: 'string', default: String(D.codebookSize), describe: 'codes per codebook; a comma-separated list sweeps sizes (one unit each)' })
         .option('steps', { type: 'number', default: D.steps, describe: 'training steps per tokenizer' })
         .option('batch', { type: 'number', default: D.batch, describe: 'clips per batch' })
         .option('frames', { type: 'number', default: D.frames, describe: 'frames per clip' })
@@ -88,8 +97,9 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         .option('device', { choices: ['cpu', 'cuda'] as const, default: D.device, describe: 'where the onnx engine runs (cuda needs `pnpm install:cuda`)' })
         .option('eval-clips', { type: 'number', default: D.evalClips, describe: 'eval clips every tokenizer is scored on' })
         .option('out', { type: 'string', default: D.out, describe: 'output directory (rerunning into one that holds this run needs --resume)' })
-        .option('shard', { type: 'string', default: D.shard, describe: 'i/n: run every n-th tokenizer starting at i (combine with zoo merge)' })
-        .option('seed', { type: 'number', default: D.seed, describe: 'seed of data order, clip offsets, initial weights and host-side randomness' })
+        .option('shard', { type: 'string', default: D.shard, describe: 'i/n: run every n-th unit (tokenizer x quantizer x codebook size x seed) starting at i; auto: i and n from a Kubernetes Indexed Job or Slurm job array. Shards write OUT/shards/; combine them with zoo merge' })
+        .option('shard-count', { type: 'number', describe: 'n for --shard auto where the scheduler does not give it (Kubernetes; default $ZOO_SHARD_COUNT)' })
+        .option('seed', { type: 'string', default: String(D.seed), describe: 'seed of initial weights and host-side randomness, and (the first one) of the data; a comma-separated list sweeps seeds' })
         .option('resume', { type: 'boolean', default: false, describe: 'skip finished tokenizers, continue the others from their checkpoints' })
         .option('checkpoint-every', { type: 'number', default: D.checkpointEvery, describe: 'steps between checkpoints (0: only at the end)' })
         .option('eval-every', { type: 'number', default: D.evalEvery, describe: 'steps between PSNR evaluations for the curves (0: only at the end)' })
@@ -110,7 +120,7 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         tokenizers: splitTokenizers(args.tokenizers),
         config: args.config,
         quantizers: list(args.quantizers),
-        codebookSize: args['codebook-size'],
+        codebookSize: numbers(args['codebook-size'], '--codebook-size'),
         steps: args.steps,
         batch: args.batch,
         frames: args.frames,
@@ -121,7 +131,8 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         evalClips: args['eval-clips'],
         out: args.out,
         shard: args.shard,
-        seed: args.seed,
+        shardCount: args['shard-count'],
+        seed: numbers(args.seed, '--seed'),
         resume: args.resume,
         checkpointEvery: args['checkpoint-every'],
         evalEvery: args['eval-every'],

@@ -79,10 +79,12 @@ async function leaderboardPath(path: string): Promise<string> {
  * directories holding a leaderboard.json), in the order given. A run that
  * appears in several inputs with identical content is kept once; the same
  * runId with different content is a conflict and throws, naming both files,
- * since silently picking one would hide a real discrepancy.
+ * since silently picking one would hide a real discrepancy; so do two runs
+ * of the same run config (config.key), which a leaderboard never holds twice.
  */
 export async function mergeLeaderboards(paths: readonly string[]): Promise<LeaderboardRow[]> {
   const seen = new Map<string, { file: string; key: string }>();
+  const byConfig = new Map<string, { file: string; runId: string }>();
   const merged: LeaderboardRow[] = [];
   for (const input of paths) {
     const file = await leaderboardPath(input);
@@ -104,6 +106,17 @@ export async function mergeLeaderboards(paths: readonly string[]): Promise<Leade
           );
         }
         continue;
+      }
+      const configKey = row.config['key'];
+      if (typeof configKey === 'string') {
+        const twin = byConfig.get(configKey);
+        if (twin) {
+          throw new LeaderboardMergeError(
+            `${row.tokenizer}: runs ${twin.runId} (${twin.file}) and ${row.runId} (${file}) have the same run config; ` +
+              'the same unit ran twice (overlapping shards?): keep one of the two rows',
+          );
+        }
+        byConfig.set(configKey, { file, runId: row.runId });
       }
       seen.set(row.runId, { file, key });
       merged.push(row);

@@ -1,14 +1,15 @@
 /**
  * The list of things a run trains and evaluates, from the options: presets
- * (each crossed with `--quantizers`), JSON specs (`--config`), or external
- * ONNX tokenizers (`onnx:encode.onnx,decode.onnx`).
+ * (each crossed with `--quantizers`, `--codebook-size` and `--seed` lists),
+ * JSON specs (`--config`), or external ONNX tokenizers
+ * (`onnx:encode.onnx,decode.onnx`).
  */
 import { basename, dirname, resolve } from 'node:path';
 import { presetSpec } from '../tokenizer/presets.js';
 import { loadTokenizerSpecs, TokenizerSpecError, type TokenizerSpec } from '../tokenizer/spec.js';
 import { withQuantizer } from '../tokenizer/presets.js';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
-import { DEFAULT_QUANTIZERS, type RunOptions } from './options.js';
+import { codebookSizesOf, DEFAULT_QUANTIZERS, seedsOf, type RunOptions } from './options.js';
 
 export type RunEntry =
   | { kind: 'spec'; name: string; spec: TokenizerSpec; train: TrainConfig }
@@ -25,17 +26,40 @@ export function parseOnnxTokenizer(arg: string): { encode: string; decode: strin
   return { encode: resolve(parts[0]), decode: resolve(parts[1]) };
 }
 
+/** A sweep unit's name: the tokenizer, plus the codebook size and seed when the sweep varies them. */
+function unitName(base: string, k: number, seed: number, sizes: readonly number[], seeds: readonly number[]): string {
+  return `${base}${sizes.length > 1 ? `-K${k}` : ''}${seeds.length > 1 ? `-s${seed}` : ''}`;
+}
+
+/**
+ * Every work unit of the run, in a fixed order: tokenizer (preset or spec) x
+ * quantizer x codebook size x seed, then external ONNX tokenizers. Shards
+ * deal these units round-robin (shard.ts).
+ */
 export function resolveEntries(o: RunOptions, clipShape: readonly number[]): RunEntry[] {
   const frames = clipShape[0]!;
   const resolution = clipShape[1]!;
-  const train = trainConfigSchema.parse({ steps: o.steps, batch: o.batch, lr: o.lr, seed: o.seed, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery });
+  const sizes = codebookSizesOf(o);
+  const seeds = seedsOf(o);
+  const trainFor = (seed: number): TrainConfig =>
+    trainConfigSchema.parse({ steps: o.steps, batch: o.batch, lr: o.lr, seed, checkpointEvery: o.checkpointEvery, evalEvery: o.evalEvery });
   const discStart = o.discStart ?? Math.floor(o.steps * 0.75);
-  const specs: TokenizerSpec[] = [];
+  const units: { spec: TokenizerSpec; seed: number }[] = [];
   const entries: RunEntry[] = [];
   if (o.config) {
     for (const s of loadTokenizerSpecs(o.config)) {
-      if (o.quantizers) specs.push(...o.quantizers.map((q) => withQuantizer(s, q, o.codebookSize, o.seed)));
-      else specs.push(s);
+      if (!o.quantizers) {
+        for (const seed of seeds) units.push({ spec: { ...s, name: unitName(s.name, 0, seed, [], seeds) }, seed });
+        continue;
+      }
+      for (const q of o.quantizers) {
+        for (const k of sizes) {
+          for (const seed of seeds) {
+            const spec = withQuantizer(s, q, k, seed);
+            units.push({ spec: { ...spec, name: unitName(spec.name, k, seed, sizes, seeds) }, seed });
+          }
+        }
+      }
     }
   } else {
     const presets = o.tokenizers.filter((t) => !t.startsWith(ONNX_PREFIX));
@@ -47,14 +71,18 @@ export function resolveEntries(o: RunOptions, clipShape: readonly number[]): Run
         continue;
       }
       for (const q of quantizers) {
-        const spec = presetSpec(t, { frames, resolution, codebookSize: o.codebookSize, seed: o.seed, ...(q ? { quantizer: q } : {}) });
-        specs.push({ ...spec, losses: { ...spec.losses, discStart } });
+        for (const k of sizes) {
+          for (const seed of seeds) {
+            const spec = presetSpec(t, { frames, resolution, codebookSize: k, seed, ...(q ? { quantizer: q } : {}) });
+            units.push({ spec: { ...spec, name: unitName(spec.name, k, seed, sizes, seeds), losses: { ...spec.losses, discStart } }, seed });
+          }
+        }
       }
     }
   }
-  for (const s of specs) {
+  for (const { spec: s, seed } of units) {
     const spec = o.config && o.discStart !== undefined ? { ...s, losses: { ...s.losses, discStart: o.discStart } } : s;
-    entries.push({ kind: 'spec', name: spec.name, spec, train });
+    entries.push({ kind: 'spec', name: spec.name, spec, train: trainFor(seed) });
   }
   const seen = new Set<string>();
   for (const e of entries) {

@@ -18,6 +18,8 @@ import { z } from 'zod';
 import { unknownKeys } from '@zoo/core';
 import { SSIM_MIN_SIDE } from '../metrics/ssim.js';
 import { DATASET_NAMES } from './datasets.js';
+import { resolveShard, type Shard } from './shard.js';
+import { RunOptionsError } from '../util/errors.js';
 
 export const DEFAULT_QUANTIZERS = ['vq', 'cosine-vq', 'lfq', 'fsq'] as const;
 
@@ -41,7 +43,8 @@ export const runOptionsSchema = z.object({
   config: z.string().min(1).optional(),
   /** Quantizers swapped into every tokenizer; default vq, cosine-vq, lfq, fsq (when no --config and a single preset). */
   quantizers: z.array(z.string().min(1)).min(1).optional(),
-  codebookSize: z.number().int().min(2).default(256),
+  /** Codes per codebook; a list sweeps codebook sizes (one entry per size). Default 256. */
+  codebookSize: z.union([z.number().int().min(2), z.array(z.number().int().min(2)).min(1)]).default(256),
   steps: z.number().int().min(1).default(1300),
   batch: z.number().int().min(1).default(2),
   frames: z.number().int().min(1).default(17),
@@ -51,9 +54,19 @@ export const runOptionsSchema = z.object({
   device: z.enum(['cpu', 'cuda']).default('cpu'),
   evalClips: z.number().int().min(1).default(32),
   out: z.string().min(1).default('bench-out'),
-  /** `i/n`: this process runs tokenizers i, i+n, i+2n, ... (0-based). */
-  shard: z.string().regex(/^\d+\/\d+$/, 'expected i/n, e.g. 0/4').default('0/1'),
-  seed: z.number().int().min(0).default(0),
+  /**
+   * `i/n`: this process runs work units i, i+n, i+2n, ... (0-based) of the
+   * sweep; `auto` reads i and n from a Kubernetes Indexed Job or a Slurm job
+   * array (see shard.ts). Default '0/1' (everything).
+   */
+  shard: z.string().regex(/^(\d+\/\d+|auto)$/, 'expected i/n (e.g. 0/4) or auto').default('0/1'),
+  /** Shard count for `--shard auto` where the scheduler does not say it (Kubernetes). */
+  shardCount: z.number().int().min(1).optional(),
+  /**
+   * Seed of model init and host-side training randomness; a list sweeps seeds
+   * (one entry per seed). The data (clips, their order) always uses the first. Default 0.
+   */
+  seed: z.union([z.number().int().min(0), z.array(z.number().int().min(0)).min(1)]).default(0),
   resume: z.boolean().default(false),
   checkpointEvery: z.number().int().min(0).default(50),
   evalEvery: z.number().int().min(0).default(0),
@@ -72,12 +85,7 @@ export const runOptionsSchema = z.object({
 export type RunOptions = z.output<typeof runOptionsSchema>;
 export type RunOptionsInput = z.input<typeof runOptionsSchema>;
 
-export class RunOptionsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunOptionsError';
-  }
-}
+export { RunOptionsError };
 
 /**
  * Shortest run whose presets switch the GAN on by default. taming's VQGAN
@@ -108,14 +116,28 @@ export function parseRunOptions(input: RunOptionsInput): RunOptions {
   if (!r.success) {
     throw new RunOptionsError(r.error.issues.map((i) => `${flagName(String(i.path[0] ?? ''))}${i.path.length > 1 ? `[${i.path.slice(1).join('.')}]` : ''}: ${i.message}`).join('; '));
   }
-  const [i, n] = r.data.shard.split('/').map(Number) as [number, number];
-  if (!(n >= 1 && i < n)) throw new RunOptionsError(`--shard ${r.data.shard}: need 0 <= i < n`);
+  shardOf(r.data); // fails now, before any work, when --shard auto finds no scheduler
+  if (r.data.config && !r.data.quantizers && codebookSizesOf(r.data).length > 1) {
+    throw new RunOptionsError('--codebook-size: a list of sizes needs --quantizers (a --config spec keeps its own quantizer config)');
+  }
   // Only presets get the default: a JSON config's own discStart stands unless --disc-start is given.
   if (r.data.discStart === undefined && !r.data.config) return { ...r.data, discStart: defaultDiscStart(r.data.steps) };
   return r.data;
 }
 
-export function shardOf(o: RunOptions): { index: number; count: number } {
-  const [index, count] = o.shard.split('/').map(Number) as [number, number];
-  return { index, count };
+/** This process's shard (`--shard i/n`, or `auto` from the scheduler's environment). */
+export function shardOf(o: Pick<RunOptions, 'shard' | 'shardCount'>, env: Readonly<Record<string, string | undefined>> = process.env): Shard {
+  return resolveShard(o.shard, env, o.shardCount);
+}
+
+const asList = <T>(v: T | readonly T[]): T[] => (Array.isArray(v) ? [...(v as readonly T[])] : [v as T]);
+
+/** The codebook sizes of the sweep (one, unless --codebook-size lists several). */
+export function codebookSizesOf(o: Pick<RunOptions, 'codebookSize'>): number[] {
+  return asList(o.codebookSize);
+}
+
+/** The seeds of the sweep; the first also seeds the data. */
+export function seedsOf(o: Pick<RunOptions, 'seed'>): number[] {
+  return asList(o.seed);
 }

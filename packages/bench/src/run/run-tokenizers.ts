@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { createEngine, logger, type Engine, type HostTensor, type Tensor } from '@zoo/core';
 import { LPIPS } from '@zoo/losses';
-import { appendLeaderboardRow, LEADERBOARD_JSON, readLeaderboard } from '../report/leaderboard-file.js';
+import { appendLeaderboardRow, readLeaderboard } from '../report/leaderboard-file.js';
 import { newRunId, type LeaderboardRow, type RowData } from '../report/leaderboard-row.js';
 import { gitRevision } from '../util/git.js';
 import { createProgress, type ProgressStream } from '../util/progress.js';
@@ -22,9 +22,12 @@ import { tokenizerCodec, type Codec } from './codec.js';
 import { buildRunData, dataCounts, describeCounts, type RunData } from './datasets.js';
 import { evaluateBaseline, evaluateCodec, type EvalResult } from './evaluate.js';
 import { loadOnnxCodec } from './onnx-codec.js';
-import { parseRunOptions, RunOptionsError, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
+import { codebookSizesOf, parseRunOptions, RunOptionsError, seedsOf, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
 import { saveArtifacts, writeRunReport } from './report-assets.js';
 import { resolveEntries, type RunEntry } from './entries.js';
+import { describeConfigDifference } from './config-diff.js';
+import { unitsOf, type Shard } from './shard.js';
+import { readShardState, rowsPathOf, runConfigKey, runConfigOf, statePathOf, writeShardState, type ShardState } from './shard-files.js';
 
 export interface RunHooks {
   /** Aborts training (tests simulate a kill with it). */
@@ -40,6 +43,10 @@ export interface RunHooks {
 
 export interface RunSummary {
   options: RunOptions;
+  /** This process's part of the sweep. */
+  shard: Shard;
+  /** Where this run's rows were appended (OUT/leaderboard.json, or the shard's own file). */
+  rowsPath: string;
   /** Rows appended by this call (baseline first, when written). */
   rows: LeaderboardRow[];
   skipped: string[];
@@ -147,7 +154,7 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
   const o = parseRunOptions(input);
   const log = hooks.log ?? ((line: string) => logger().info(line));
   const data = buildRunData({
-    dataset: o.dataset, dataDir: o.dataDir, frames: o.frames, resolution: o.resolution, evalClips: o.evalClips, seed: o.seed,
+    dataset: o.dataset, dataDir: o.dataDir, frames: o.frames, resolution: o.resolution, evalClips: o.evalClips, seed: seedsOf(o)[0]!,
     cacheDir: o.cacheDir, split: o.split, allowEvalOnTrain: o.allowEvalOnTrain, padShort: o.padShort,
   });
   logger().info(`data: ${describeCounts('train', dataCounts(data.train.stats()))}; ${describeCounts('eval', dataCounts(data.eval.stats()))}`);
@@ -155,14 +162,15 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
     throw new RunOptionsError(`--batch ${o.batch}: the training set has ${data.train.length} clip${data.train.length === 1 ? '' : 's'}, fewer than one batch; lower --batch`);
   }
   const entries = resolveEntries(o, data.train.clipShape);
-  const { index, count } = shardOf(o);
-  const mine = entries.filter((_, i) => i % count === index);
+  const shard = shardOf(o);
+  const mine = unitsOf(entries, shard);
   validateEntries(mine);
   const keys = mine.map((e) => entryKey(e, data));
-  const lbPath = join(o.out, LEADERBOARD_JSON);
+  const lbPath = rowsPathOf(o.out, shard);
   const existing = await readLeaderboard(lbPath);
   await checkRerun(o, mine, keys, existing, data);
   const git = await gitRevision();
+  const state = shard.count > 1 ? await startShard(o, shard, mine, git) : undefined;
   const engine = hooks.engine ?? (await createEngine({ engine: o.engine, device: o.device }));
   const rows: LeaderboardRow[] = [];
   const skipped: string[] = [];
@@ -170,6 +178,10 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
   const lpips = loadLpips(o.resolution);
   const lpipsFn = lpipsMetric(engine, lpips);
   const facts = { dataset: o.dataset, clips: `${o.frames}x${o.resolution}x${o.resolution}`, 'git revision': git };
+  // Shards leave the report to `zoo merge`: several shards rewriting one index.html would race.
+  const report = async (): Promise<void> => {
+    if (!state) await writeRunReport(o.out, { facts });
+  };
   // The baseline row waits for the first finished tokenizer (or the end): a run that fails leaves no lone baseline.
   let baseline: LeaderboardRow | undefined;
   const flushBaseline = async (): Promise<void> => {
@@ -179,7 +191,7 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
     baseline = undefined;
   };
   try {
-    if (index === 0) {
+    if (shard.index === 0) {
       const key = configKey({ baseline: 'mean-frame', data: data.config });
       if (!existing.some((r) => r.baseline && r.config['key'] === key)) {
         baseline = await baselineRow(o, data, key, base, lpipsFn);
@@ -197,18 +209,43 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
       await flushBaseline();
       await appendLeaderboardRow(lbPath, row);
       rows.push(row);
-      await writeRunReport(o.out, { facts });
+      await report();
       const m = row.metrics;
       log(`${row.tokenizer}: PSNR ${m['psnr']?.toFixed(2)} dB, SSIM ${m['ssim']?.toFixed(4)}, usage ${m['codebookUsage']?.toFixed(3)}, perplexity ${m['perplexity']?.toFixed(1)}, ${row.wallTimeSec.toFixed(0)} s`);
     }
     await flushBaseline();
-    await writeRunReport(o.out, { facts });
+    await report();
+    if (state) {
+      await writeShardState(statePathOf(o.out, shard), { ...state, finishedAt: new Date().toISOString() });
+      log(`shard ${shard.index}/${shard.count} finished (${mine.length} units); once every shard has: pnpm bench merge ${o.out} --out ${o.out}`);
+    }
     const ev = rows.find((r) => !r.baseline)?.data;
     if (ev) logger().info(`data: ${describeCounts('train', ev.train)}; ${describeCounts('eval', ev.eval)}; eval clips ${ev.evalClips} of ${ev.evalClipsRequested} requested`);
   } finally {
     if (!hooks.engine) await engine.dispose();
   }
-  return { options: o, rows, skipped, outDir: o.out };
+  return { options: o, rows, skipped, outDir: o.out, shard, rowsPath: lbPath };
+}
+
+/**
+ * Records that this shard started (its run config and units). A state left by
+ * a shard of another sweep in the same folder is refused: merging the two
+ * would mix run configs.
+ */
+async function startShard(o: RunOptions, shard: Shard, mine: readonly RunEntry[], git: string): Promise<ShardState> {
+  const path = statePathOf(o.out, shard);
+  const runConfig = runConfigOf(o);
+  const key = runConfigKey(runConfig);
+  const prev = await readShardState(path);
+  if (prev && prev.runConfigKey !== key) {
+    throw new RerunError(`${path} belongs to a sweep with other options (${describeConfigDifference(prev.runConfig, runConfig)}); pass a new --out for this sweep`);
+  }
+  const state: ShardState = {
+    schemaVersion: 1, shard: { index: shard.index, count: shard.count }, runConfig, runConfigKey: key,
+    units: mine.map((e) => e.name), startedAt: prev?.startedAt ?? new Date().toISOString(), finishedAt: null, gitRevision: git,
+  };
+  await writeShardState(path, state);
+  return state;
 }
 
 /** The row's data section: counts of both sets as they stand now, and what was requested vs scored. */
@@ -272,7 +309,7 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
     }
     codec = evalCodec;
   } else {
-    codec = await loadOnnxCodec(entry.paths.encode, entry.paths.decode, { device: o.device, codebookSize: o.codebookSize });
+    codec = await loadOnnxCodec(entry.paths.encode, entry.paths.decode, { device: o.device, codebookSize: codebookSizesOf(o)[0]! });
   }
   const ev: EvalResult = await evaluateCodec(codec, data.eval, { batch: o.batch, lpips: c.lpipsFn, fvdModel: o.fvdModel, fidModel: o.fidModel });
   const runId = newRunId();

@@ -1,7 +1,16 @@
 /**
- * Errors raised by the bench's file utilities. Each names the file and what
- * was wrong with it, so a failed run points straight at what to fix.
+ * Errors raised by the bench's file utilities and option checks. Each names
+ * the file or flag and what was wrong with it, so a failed run points
+ * straight at what to fix.
  */
+
+/** A run option (flag) that cannot work; the message names the flag as typed. */
+export class RunOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunOptionsError';
+  }
+}
 
 /** A file that exists but cannot be used as what it claims to be (bad JSON, wrong shape). */
 export class CorruptFileError extends Error {

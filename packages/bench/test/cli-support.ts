@@ -1,0 +1,44 @@
+/** Running the `zoo` CLI in-process from tests: captured output, a quiet temp folder per suite. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../src/cli/main.js';
+import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** `zoo ARGV` with stdout and stderr captured. */
+export async function runZoo(...argv: string[]): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
+  return { code, out, err };
+}
+
+/** A progress stream that drops everything. */
+export const quietProgress = { write: (): boolean => true };
+
+/**
+ * Registers beforeAll/afterAll for a suite that runs `zoo tokenizers`: a
+ * fresh temp folder (`suite.dir`, removed afterwards) and quiet progress bars.
+ */
+export function cliSuite(prefix: string): { readonly dir: string } {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    tokenizersCommandHooks.current = { progressStream: quietProgress };
+  });
+  afterAll(async () => {
+    tokenizersCommandHooks.current = {};
+    await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir(): string {
+      return dir;
+    },
+  };
+}
