@@ -5,19 +5,53 @@
  * image's H*W pixels or a video's T*H*W voxels are the tokens.
  */
 import type { Ops, Tensor } from '../ops.js';
+import { ShapeError } from '../tensor.js';
 import type { Rng } from '../util/rng.js';
 import { checkChannelsFirst } from './checks.js';
 import { ConvNd } from './conv.js';
 import { Block } from './layer.js';
 import { GroupNorm } from './norm.js';
 
+export interface AttentionMaskOptions {
+  /**
+   * Query i attends to keys j <= i only (autoregressive decoding, as
+   * torch's `is_causal=True`: aligned at the top-left, Nq <= Nk). Default false.
+   */
+  causal?: boolean;
+  /** bool [..., Nq, Nk] broadcastable to the logits; true = may attend. Default none. */
+  mask?: Tensor;
+}
+
+/**
+ * Masked-out logits get this instead of -inf: exp underflows to exactly 0 in
+ * float32 after softmax's max shift, and a fully masked row stays finite
+ * (uniform) rather than NaN, so no NaN can reach a gradient.
+ */
+const MASKED_LOGIT = -1e9;
+
+/** bool [Nq, Nk]: true where key j <= query i (built in-graph from ranges, no N² constant). */
+export function causalMask(ops: Ops, nq: number, nk: number = nq): Tensor {
+  const rows = ops.reshape(ops.range(nq), [nq, 1]);
+  const cols = ops.reshape(ops.range(nk), [1, nk]);
+  return ops.lessEqual(cols, rows);
+}
+
 /**
  * softmax(q kᵀ / √d) v for q [..., Nq, d], k [..., Nk, d], v [..., Nk, dv].
- * `scale` overrides 1/√d.
+ * `scale` overrides 1/√d; `masks` restricts which keys each query sees.
  */
-export function scaledDotProductAttention(ops: Ops, q: Tensor, k: Tensor, v: Tensor, scale?: number): Tensor {
+export function scaledDotProductAttention(ops: Ops, q: Tensor, k: Tensor, v: Tensor, scale?: number, masks: AttentionMaskOptions = {}): Tensor {
   const d = q.shape[q.shape.length - 1]!;
-  const logits = ops.mul(ops.matmul(q, k, false, true), scale ?? 1 / Math.sqrt(d));
+  let logits = ops.mul(ops.matmul(q, k, false, true), scale ?? 1 / Math.sqrt(d));
+  const nq = q.shape[q.shape.length - 2]!;
+  const nk = k.shape[k.shape.length - 2]!;
+  let allowed: Tensor | undefined = masks.mask;
+  if (masks.causal) {
+    if (nq > nk) throw new ShapeError('scaledDotProductAttention(causal)', `Nq <= Nk (keys [..., Nk=${nk}, d])`, q.shape);
+    const c = causalMask(ops, nq, nk);
+    allowed = allowed ? ops.logicalAnd(allowed, c) : c;
+  }
+  if (allowed) logits = ops.where(allowed, logits, MASKED_LOGIT);
   return ops.matmul(ops.softmax(logits, -1), v);
 }
 

@@ -1,0 +1,3 @@
+export * from './config.js';
+export * from './token-prior.js';
+export * from './train-prior.js';
