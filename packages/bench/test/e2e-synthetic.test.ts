@@ -27,7 +27,7 @@ interface GraphicsLike {
 
 describe('zoo tokenizers on synthetic clips (tiny budget, 2 shards, merged)', () => {
   const suite = cliSuite('zoo-e2e-');
-  const tiny = ['--frames', '2', '--resolution', '16', '--steps', '4', '--batch', '2', '--eval-clips', '2', '--quantizers', 'vq,lfq', '--checkpoint-every', '2', '--disc-start', '100', '--log-level', 'silent'];
+  const tiny = ['--frames', '2', '--resolution', '16', '--steps', '4', '--batch', '2', '--eval-clips', '2', '--quantizers', 'vq,lfq', '--checkpoint-every', '2', '--disc-start', '100', '--prior-steps', '3', '--prior-config', '{"dim":16,"heads":2,"layers":1}', '--log-level', 'silent'];
 
   it('writes the three outputs per shard and merges them', async () => {
     const a = await run('tokenizers', ...tiny, '--shard', '0/2', '--out', join(suite.dir, 's0'));
@@ -62,8 +62,20 @@ describe('zoo tokenizers on synthetic clips (tiny budget, 2 shards, merged)', ()
       expect(r.tokensPerClip).toBe(2 * 8 * 8);
       expect(r.engine).toBe('onnx');
       expect((r.config['spec'] as { quantizer: { name: string } }).quantizer.name).toBe(r.quantizer);
+      // the token prior column: a code length per token between 0 and the fixed-length log2(K) plus a
+      // margin (3 steps from a near-uniform init sit close to log2 K), per video = per token x tokens
+      const bits = r.metrics['priorBitsPerToken']!;
+      expect(bits).toBeGreaterThan(0);
+      expect(bits).toBeLessThan(Math.log2(r.codebookSize) + 1);
+      expect(r.metrics['priorBitsPerVideo']).toBeCloseTo(bits * r.tokensPerClip, 3);
+      expect(r.metrics['priorBitsPerPixel']).toBeCloseTo(r.metrics['priorBitsPerVideo']! / (2 * 16 * 16), 6);
+      expect(r.config['prior']).toMatchObject({ steps: 3, stepsRun: 3, seed: 0, vocab: r.codebookSize, grid: [2, 8, 8], config: { dim: 16, heads: 2, layers: 1, batch: 4 } });
     }
-    expect(readFileSync(join(suite.dir, 'merged', 'leaderboard.md'), 'utf8')).toMatch(/vqgan\+lfq/);
+    expect(base.metrics['priorBitsPerToken']).toBeUndefined();
+    const md = readFileSync(join(suite.dir, 'merged', 'leaderboard.md'), 'utf8');
+    expect(md).toMatch(/vqgan\+lfq/);
+    expect(md).toMatch(/Prior bits\/token ↓ \| Prior bits\/video ↓ \| Prior bpp ↓/);
+    expect(a.out).toMatch(/prior bits\/token/);
     for (const f of ['leaderboard.json', 'leaderboard.md', 'index.html']) expect(existsSync(join(suite.dir, 'merged', f))).toBe(true);
   }, 600_000);
 

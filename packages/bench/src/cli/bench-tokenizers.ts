@@ -10,6 +10,7 @@ import { presetNames } from '../tokenizer/presets.js';
 import { QUANTIZER_NAMES } from '../tokenizer/quantizer-config.js';
 import { DATASET_NAMES } from '../run/datasets.js';
 import { RunOptionsError, runOptionsSchema, type RunOptionsInput } from '../run/options.js';
+import { parsePriorConfig, priorConfigSchema } from '../prior/config.js';
 import { runTokenizers, type RunHooks, type RunSummary } from '../run/run-tokenizers.js';
 import { TrainingAbortedError } from '../train/trainer.js';
 import { SSIM_MIN_SIDE } from '../metrics/ssim.js';
@@ -27,6 +28,19 @@ function numbers(s: string, flag: string): number | number[] {
   if (bad.length || xs.length === 0) throw new RunOptionsError(`${flag} ${s}: expected a whole number or a comma-separated list of them`);
   const ns = xs.map(Number);
   return ns.length === 1 ? ns[0]! : ns;
+}
+
+/** `--prior-config '{"dim":32}'`: a JSON object (its keys are checked by the options). */
+function priorJson(s: string | undefined): RunOptionsInput['prior'] {
+  if (s === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch (e) {
+    throw new RunOptionsError(`--prior-config ${s}: not JSON (${(e as Error).message}); e.g. --prior-config '{"dim":32,"layers":1}'`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RunOptionsError(`--prior-config ${s}: expected a JSON object, e.g. '{"dim":32,"layers":1}'`);
+  return v as RunOptionsInput['prior'];
 }
 
 /** `--tokenizers a,onnx:enc.onnx,dec.onnx,b`: the comma inside an onnx: pair does not split it. */
@@ -106,6 +120,8 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         .option('disc-start', { type: 'number', describe: 'step at which the GAN losses start (default: 3/4 of --steps for runs of 4000+ steps; shorter runs train without the GAN phase)' })
         .option('fvd-model', { type: 'string', describe: 'I3D ONNX feature network for FVD (default: none, FVD unavailable)' })
         .option('fid-model', { type: 'string', describe: 'Inception ONNX feature network for FID over frames (default: none, FID unavailable)' })
+        .option('prior-steps', { type: 'number', default: D.priorSteps, describe: 'steps of the token prior trained on each tokenizer\'s train-clip tokens, scored on the eval clips (prior bits/token, bits/video, bpp); 0 turns it off' })
+        .option('prior-config', { type: 'string', describe: `token prior as JSON, any of ${Object.keys(priorConfigSchema.shape).join(', ')} (default: ${JSON.stringify(parsePriorConfig())})` })
         .option('cache-dir', { type: 'string', describe: 'decode cache for video datasets (default: $ZOO_CACHE_DIR or ~/.cache/tokenizer-zoo)' })
         .example('$0 tokenizers', 'the default: 4 quantizers on synthetic clips, minutes on a laptop CPU')
         .example('$0 tokenizers --dataset ucf101 --data-dir data/ucf101 --tokenizers magvit2 --quantizers lfq,fsq', 'UCF-101')
@@ -140,19 +156,23 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         fvdModel: args['fvd-model'],
         fidModel: args['fid-model'],
         cacheDir: args['cache-dir'],
+        priorSteps: args['prior-steps'],
+        prior: priorJson(args['prior-config']),
       };
       const hooks = tokenizersCommandHooks.current;
       const summary = await runInterruptible(input, { log: (l) => io.err(l), ...hooks }, io, ctx);
       const fmt = (v: number | null | undefined, d: number): string => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
       io.out(
         formatTable(
-          ['tokenizer', 'PSNR', 'SSIM', 'usage', 'perplexity', 'tokens/clip', 'eval clips', 'steps', 'wall s'],
+          ['tokenizer', 'PSNR', 'SSIM', 'usage', 'perplexity', 'bpp', 'prior bits/token', 'tokens/clip', 'eval clips', 'steps', 'wall s'],
           summary.rows.map((r) => [
             r.tokenizer + (r.data?.evalOnTrain ? ' (evaluated on training clips)' : ''),
             fmt(r.metrics['psnr'], 2),
             fmt(r.metrics['ssim'], 4),
             fmt(r.metrics['codebookUsage'], 3),
             fmt(r.metrics['perplexity'], 1),
+            r.baseline ? 'n/a' : r.bitsPerPixel.toFixed(3),
+            fmt(r.metrics['priorBitsPerToken'], 3),
             String(r.tokensPerClip),
             r.data ? `${r.data.evalClips}/${r.data.evalClipsRequested}` : 'n/a',
             String(r.steps),

@@ -10,6 +10,7 @@ import { escapeXml } from './escape.js';
 import type { LeaderboardRow } from './leaderboard-row.js';
 import type { GridLayout } from './reconstruction-grid.js';
 import { dataSummaries } from './data-summary.js';
+import { sweepLines, sweepSeries } from './sweep.js';
 import { buildTable, type TableOptions } from './table.js';
 
 export interface GridFigure {
@@ -129,6 +130,26 @@ function renderData(rows: readonly LeaderboardRow[]): string {
     .join('\n');
 }
 
+/** PSNR and prior bits/token against log2 codebook size, one line per quantizer (MAGVIT-v2 Fig. 1); '' without a sweep. */
+function renderSweep(rows: readonly LeaderboardRow[]): string {
+  const lines = sweepLines(rows);
+  if (!lines.length) return '';
+  const xLabel = 'log2 codebook size';
+  const charts = [
+    { metric: 'psnr' as const, title: 'Reconstruction PSNR (dB) vs codebook size', yLabel: 'PSNR (dB)' },
+    { metric: 'priorBitsPerToken' as const, title: 'Token prior bits/token vs codebook size', yLabel: 'bits/token' },
+  ]
+    .map((c) => ({ ...c, series: sweepSeries(lines, c.metric) }))
+    .filter((c) => c.series.length > 0)
+    .map((c) => `<figure class="sweep" data-metric="${c.metric}">${renderCurvesSvg(c.series, { title: c.title, xLabel, yLabel: c.yLabel })}</figure>`);
+  return (
+    '<p>MAGVIT-v2 (Fig. 1) found reconstruction improving with vocabulary size while generation got worse; these charts show ' +
+    'the same two quantities for this run. Higher PSNR is better, fewer prior bits per token is better. Means over seeds; ' +
+    'the Markdown report has the same numbers as a table.</p>' +
+    `<div class="curves-list">${charts.join('')}</div>`
+  );
+}
+
 function renderGrid(g: GridFigure): string {
   const { layout } = g;
   // labels are laid out with the image's own row pitch so each sits beside its row
@@ -177,6 +198,8 @@ export function renderHtml(input: HtmlReportInput): string {
     '<h2>Leaderboard</h2>',
     renderTable(input),
   ];
+  const sweep = renderSweep(input.rows);
+  if (sweep) parts.push('<h2>Vocabulary sweep</h2>', sweep);
   const data = renderData(input.rows);
   if (data) parts.push('<h2>Data</h2>', data);
   if (input.grids && input.grids.length > 0) {

@@ -8,3 +8,4 @@ export * from './reconstruction-grid.js';
 export * from './html.js';
 export * from './write-report.js';
 export { escapeXml } from './escape.js';
+export * from './sweep.js';

@@ -5,6 +5,7 @@
  */
 import type { LeaderboardRow } from './leaderboard-row.js';
 import { dataSummaries } from './data-summary.js';
+import { sweepLines } from './sweep.js';
 import { buildTable, type TableOptions } from './table.js';
 
 export interface MarkdownOptions extends TableOptions {
@@ -42,6 +43,20 @@ export function renderMarkdown(rows: readonly LeaderboardRow[], opts: MarkdownOp
     lines.push(`| ${shown.join(' | ')} |`);
   }
   lines.push('');
+  const sweep = sweepLines(rows);
+  if (sweep.length) {
+    const f = (v: number | null, d: number): string => (v === null ? 'n/a' : v.toFixed(d));
+    lines.push(
+      '## Vocabulary sweep',
+      '',
+      'Reconstruction and generation against codebook size (MAGVIT-v2 Fig. 1): PSNR higher is better, prior bits/token lower is better; means over seeds.',
+      '',
+      '| Tokenizer | Codebook | PSNR (dB) | Prior bits/token | Runs |',
+      '| :--- | ---: | ---: | ---: | ---: |',
+      ...sweep.flatMap((l) => l.points.map((p) => `| ${escapeMarkdownCell(l.name)} | ${p.codebookSize} | ${f(p.psnr, 2)} | ${f(p.priorBitsPerToken, 3)} | ${p.runs} |`)),
+      '',
+    );
+  }
   const data = dataSummaries(rows);
   if (data.length) {
     lines.push('## Data', '');

@@ -24,7 +24,9 @@ export interface TableOptions {
 }
 
 /** Metrics shown first, in this order, when present. */
-export const METRIC_ORDER = ['psnr', 'ssim', 'lpips', 'fvd', 'fid', 'codebookUsage', 'perplexity'] as const;
+export const METRIC_ORDER = [
+  'psnr', 'ssim', 'lpips', 'fvd', 'fid', 'codebookUsage', 'perplexity', 'priorBitsPerToken', 'priorBitsPerVideo', 'priorBitsPerPixel',
+] as const;
 
 /** Metrics and fields where a smaller value is better; everything else ranks descending. */
 export const LOWER_IS_BETTER: ReadonlySet<string> = new Set([
@@ -37,6 +39,10 @@ export const LOWER_IS_BETTER: ReadonlySet<string> = new Set([
   'l2',
   'bitsPerPixel',
   'wallTimeSec',
+  // token prior code lengths: fewer bits = tokens easier to model
+  'priorBitsPerToken',
+  'priorBitsPerVideo',
+  'priorBitsPerPixel',
 ]);
 
 const METRIC_LABELS: Readonly<Record<string, string>> = {
@@ -47,10 +53,15 @@ const METRIC_LABELS: Readonly<Record<string, string>> = {
   fid: 'FID',
   codebookUsage: 'Codebook usage',
   perplexity: 'Perplexity',
+  priorBitsPerToken: 'Prior bits/token',
+  priorBitsPerVideo: 'Prior bits/video',
+  priorBitsPerPixel: 'Prior bpp',
 };
 
 /** Fixed decimals for metrics whose papers report them that way. */
-const METRIC_DECIMALS: Readonly<Record<string, number>> = { psnr: 2, ssim: 4, lpips: 4, fvd: 1, fid: 2, perplexity: 1 };
+const METRIC_DECIMALS: Readonly<Record<string, number>> = {
+  psnr: 2, ssim: 4, lpips: 4, fvd: 1, fid: 2, perplexity: 1, priorBitsPerToken: 3, priorBitsPerVideo: 0, priorBitsPerPixel: 4,
+};
 
 const NUMERIC_FIELDS = ['compressionRatio', 'bitsPerPixel', 'tokensPerClip', 'codebookSize', 'wallTimeSec', 'steps'] as const;
 

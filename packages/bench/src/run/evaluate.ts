@@ -25,6 +25,8 @@ export interface EvalOptions {
   fvdModel?: string | undefined;
   /** ONNX feature network for FID over single frames (Inception); omitted = unavailable. */
   fidModel?: string | undefined;
+  /** Return the eval clips' token indices (for the token prior). Default false. */
+  keepIndices?: boolean;
 }
 
 export interface EvalResult {
@@ -41,6 +43,8 @@ export interface EvalResult {
   decodeClipsPerSec: number;
   /** Original and reconstruction of the first clips, [T, H, W, 3] each. */
   samples: { original: Float32Array; recon: Float32Array }[];
+  /** Index batches of the eval clips, when `keepIndices` asked for them. */
+  indices?: HostTensor[];
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
@@ -70,6 +74,7 @@ async function scoreClips(codec: Codec, data: Dataset, opts: EvalOptions, fvd: F
   let stats: CodebookStats | undefined;
   let indexShape: number[] | undefined;
   const timings: { enc: number; dec: number; n: number }[] = [];
+  const kept: HostTensor[] = [];
   let clips = 0;
   const [t, h, w] = data.clipShape;
   for await (const batch of data.batches(opts.batch)) {
@@ -80,6 +85,7 @@ async function scoreClips(codec: Codec, data: Dataset, opts: EvalOptions, fvd: F
     const t2 = performance.now();
     timings.push({ enc: (t1 - t0) / 1000, dec: (t2 - t1) / 1000, n: batch.shape[0]! });
     indexShape ??= idx.shape;
+    if (opts.keepIndices) kept.push(idx);
     const k = codec.codebookSizes(idx.shape)[0]!;
     stats ??= new CodebookStats(k);
     stats.update(idx);
@@ -126,6 +132,7 @@ async function scoreClips(codec: Codec, data: Dataset, opts: EvalOptions, fvd: F
     encodeClipsPerSec: encSec > 0 ? timedClips / encSec : 0,
     decodeClipsPerSec: decSec > 0 ? timedClips / decSec : 0,
     samples,
+    ...(opts.keepIndices ? { indices: kept } : {}),
   };
 }
 

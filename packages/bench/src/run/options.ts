@@ -20,8 +20,21 @@ import { SSIM_MIN_SIDE } from '../metrics/ssim.js';
 import { DATASET_NAMES } from './datasets.js';
 import { resolveShard, type Shard } from './shard.js';
 import { RunOptionsError } from '../util/errors.js';
+import { parsePriorConfig, priorConfigSchema, type PriorConfig } from '../prior/config.js';
 
 export const DEFAULT_QUANTIZERS = ['vq', 'cosine-vq', 'lfq', 'fsq'] as const;
+
+/**
+ * Default prior steps, sized from the step cost (not a timed run): on the
+ * default run's 17x8x8 = 1088-token grid, one step of the default prior
+ * (batch 4) cost about 1 s on the 2-core dev box while other jobs loaded it
+ * (load average ~5), so 60 steps plus encoding the prior's train clips and
+ * scoring the eval clips add well under a minute per tokenizer, under 30% of
+ * the ~11 min default run for 4 tokenizers. Enough to learn the code
+ * frequencies and local structure, not a converged generative model:
+ * compare tokenizers at equal prior steps, not against published NLLs.
+ */
+export const DEFAULT_PRIOR_STEPS = 60;
 
 export const runOptionsSchema = z.object({
   dataset: z.enum(DATASET_NAMES).default('synthetic'),
@@ -81,6 +94,14 @@ export const runOptionsSchema = z.object({
   fidModel: z.string().min(1).optional(),
   /** Decode cache for video datasets. */
   cacheDir: z.string().min(1).optional(),
+  /**
+   * Steps of the token prior trained on each tokenizer's train-clip tokens
+   * (prior NLL in bits per token / per video on the eval clips); 0 turns the
+   * prior off. Default DEFAULT_PRIOR_STEPS (see there for the budget).
+   */
+  priorSteps: z.number().int().min(0).default(DEFAULT_PRIOR_STEPS),
+  /** The prior's architecture and optimizer (prior/config.ts; every key optional, defaults stated there). */
+  prior: priorConfigSchema.partial().optional(),
 });
 export type RunOptions = z.output<typeof runOptionsSchema>;
 export type RunOptionsInput = z.input<typeof runOptionsSchema>;
@@ -116,6 +137,7 @@ export function parseRunOptions(input: RunOptionsInput): RunOptions {
   if (!r.success) {
     throw new RunOptionsError(r.error.issues.map((i) => `${flagName(String(i.path[0] ?? ''))}${i.path.length > 1 ? `[${i.path.slice(1).join('.')}]` : ''}: ${i.message}`).join('; '));
   }
+  priorConfigOf(r.data); // heads must divide dim: fails before any work
   shardOf(r.data); // fails now, before any work, when --shard auto finds no scheduler
   if (r.data.config && !r.data.quantizers && codebookSizesOf(r.data).length > 1) {
     throw new RunOptionsError('--codebook-size: a list of sizes needs --quantizers (a --config spec keeps its own quantizer config)');
@@ -140,4 +162,9 @@ export function codebookSizesOf(o: Pick<RunOptions, 'codebookSize'>): number[] {
 /** The seeds of the sweep; the first also seeds the data. */
 export function seedsOf(o: Pick<RunOptions, 'seed'>): number[] {
   return asList(o.seed);
+}
+
+/** The resolved prior config of a run (defaults filled in). */
+export function priorConfigOf(o: Pick<RunOptions, 'prior'>): PriorConfig {
+  return parsePriorConfig(o.prior ?? {});
 }

@@ -17,12 +17,13 @@ import { createProgress, type ProgressStream } from '../util/progress.js';
 import { Tokenizer, toModel } from '../tokenizer/tokenizer.js';
 import type { CurvePoint } from '../train/checkpoint.js';
 import { readLatestCheckpointMeta } from '../train/checkpoint.js';
-import { train } from '../train/trainer.js';
+import { train, TrainingAbortedError } from '../train/trainer.js';
 import { tokenizerCodec, type Codec } from './codec.js';
 import { buildRunData, dataCounts, describeCounts, type RunData } from './datasets.js';
 import { evaluateBaseline, evaluateCodec, type EvalResult } from './evaluate.js';
 import { loadOnnxCodec } from './onnx-codec.js';
-import { codebookSizesOf, parseRunOptions, RunOptionsError, seedsOf, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
+import { evaluatePrior, type PriorEvalResult } from './prior-eval.js';
+import { codebookSizesOf, parseRunOptions, priorConfigOf, RunOptionsError, seedsOf, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
 import { saveArtifacts, writeRunReport } from './report-assets.js';
 import { resolveEntries, type RunEntry } from './entries.js';
 import { describeConfigDifference } from './config-diff.js';
@@ -97,8 +98,9 @@ export function checkpointDirOf(out: string, entryName: string): string {
   return join(out, 'checkpoints', entryName.replace(/[^\w.+-]/g, '_'));
 }
 
-function entryKey(entry: RunEntry, data: RunData): string {
-  return configKey({ entry: entry.kind === 'spec' ? entry.spec : entry.paths, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config });
+function entryKey(entry: RunEntry, data: RunData, o: RunOptions): string {
+  const prior = o.priorSteps > 0 ? { steps: o.priorSteps, config: priorConfigOf(o) } : undefined;
+  return configKey({ entry: entry.kind === 'spec' ? entry.spec : entry.paths, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config, prior });
 }
 
 /** What the trainer stores as a checkpoint's meta; a resume needs it to match exactly. */
@@ -165,7 +167,7 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
   const shard = shardOf(o);
   const mine = unitsOf(entries, shard);
   validateEntries(mine);
-  const keys = mine.map((e) => entryKey(e, data));
+  const keys = mine.map((e) => entryKey(e, data, o));
   const lbPath = rowsPathOf(o.out, shard);
   const existing = await readLeaderboard(lbPath);
   await checkRerun(o, mine, keys, existing, data);
@@ -211,7 +213,8 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
       rows.push(row);
       await report();
       const m = row.metrics;
-      log(`${row.tokenizer}: PSNR ${m['psnr']?.toFixed(2)} dB, SSIM ${m['ssim']?.toFixed(4)}, usage ${m['codebookUsage']?.toFixed(3)}, perplexity ${m['perplexity']?.toFixed(1)}, ${row.wallTimeSec.toFixed(0)} s`);
+      const priorNote = typeof m['priorBitsPerToken'] === 'number' ? `, prior ${m['priorBitsPerToken'].toFixed(3)} bits/token` : '';
+      log(`${row.tokenizer}: PSNR ${m['psnr']?.toFixed(2)} dB, SSIM ${m['ssim']?.toFixed(4)}, usage ${m['codebookUsage']?.toFixed(3)}, perplexity ${m['perplexity']?.toFixed(1)}${priorNote}, ${row.wallTimeSec.toFixed(0)} s`);
     }
     await flushBaseline();
     await report();
@@ -311,7 +314,14 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
   } else {
     codec = await loadOnnxCodec(entry.paths.encode, entry.paths.decode, { device: o.device, codebookSize: codebookSizesOf(o)[0]! });
   }
-  const ev: EvalResult = await evaluateCodec(codec, data.eval, { batch: o.batch, lpips: c.lpipsFn, fvdModel: o.fvdModel, fidModel: o.fidModel });
+  const ev: EvalResult = await evaluateCodec(codec, data.eval, { batch: o.batch, lpips: c.lpipsFn, fvdModel: o.fvdModel, fidModel: o.fidModel, keepIndices: o.priorSteps > 0 });
+  let prior: PriorEvalResult | undefined;
+  if (o.priorSteps > 0) {
+    const seed = entry.kind === 'spec' ? entry.train.seed : seedsOf(o)[0]!;
+    prior = await evaluatePrior(engine, codec, data.train, ev.indices ?? [], o.batch, { steps: o.priorSteps, seed, config: priorConfigOf(o), signal: c.hooks.signal });
+    // an interrupt during the prior leaves no row: --resume reloads the finished tokenizer and trains the prior again
+    if (c.hooks.signal?.aborted) throw new TrainingAbortedError(trained.steps, trained.checkpoint);
+  }
   const runId = newRunId();
   const [t, h, w] = data.eval.clipShape;
   const artifacts = await saveArtifacts(o.out, runId, {
@@ -321,12 +331,13 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
     schemaVersion: 1, runId, createdAt: new Date().toISOString(), tokenizer: entry.name,
     quantizer: entry.kind === 'spec' ? entry.spec.quantizer.name : 'external', codebookSize: ev.codebookSizes[0]!,
     tokensPerClip: ev.tokensPerClip, compressionRatio: ev.compressionRatio, bitsPerPixel: ev.bitsPerPixel,
-    metrics: ev.metrics, steps: trained.steps, wallTimeSec: (performance.now() - t0) / 1000,
+    metrics: { ...ev.metrics, ...prior?.metrics }, steps: trained.steps, wallTimeSec: (performance.now() - t0) / 1000,
     throughput: { trainStepsPerSec: trained.stepsPerSec, encodeClipsPerSec: ev.encodeClipsPerSec, decodeClipsPerSec: ev.decodeClipsPerSec },
     ...c.base,
     data: rowData(o, data, ev.clips),
     config: {
-      key: c.key, data: data.config, evalClips: ev.clips, tokenShape: ev.tokenShape, unavailable: ev.unavailable,
+      key: c.key, data: data.config, evalClips: ev.clips, tokenShape: ev.tokenShape, unavailable: { ...ev.unavailable, ...prior?.unavailable },
+      prior: prior ? prior.record : { steps: 0 },
       ...(entry.kind === 'spec' ? { spec: entry.spec, train: entry.train, parameters: trained.params } : { onnx: entry.paths }),
       ...(trained.checkpoint ? { checkpoint: trained.checkpoint } : {}),
     },
