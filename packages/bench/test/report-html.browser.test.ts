@@ -57,6 +57,17 @@ describe('index.html in chromium', () => {
   let userDataDir: string;
   let context: BrowserContext | undefined;
   let page: Page;
+  let sweepPage: Page;
+  let sweepDir: string;
+  // A vocabulary sweep: 2 quantizers x 3 codebook sizes, lfq at 1024 with two seeds (averaged into one point).
+  const sweepRows = [
+    ...[256, 1024, 4096].map((k, i) =>
+      makeRow({ tokenizer: `vqgan+vq-K${k}`, quantizer: 'vq', codebookSize: k, metrics: { psnr: 20 + i, priorBitsPerToken: 4 + i } })),
+    ...[256, 1024, 4096].map((k, i) =>
+      makeRow({ tokenizer: `vqgan+lfq-K${k}-s0`, quantizer: 'lfq', codebookSize: k, metrics: { psnr: 19 + 2 * i, priorBitsPerToken: 5 + 2 * i } })),
+    makeRow({ tokenizer: 'vqgan+lfq-K1024-s1', quantizer: 'lfq', codebookSize: 1024, metrics: { psnr: 22, priorBitsPerToken: 8 } }),
+    makeRow({ tokenizer: 'mean-frame', baseline: true, quantizer: 'none', codebookSize: 0, metrics: { psnr: 12 } }),
+  ];
   const rows = [
     makeRow({ tokenizer: 'vqgan', metrics: { psnr: 22.5, lpips: 0.3 } }),
     makeRow({ tokenizer: 'mean-frame', baseline: true, quantizer: 'none', metrics: { psnr: 12, lpips: null } }),
@@ -98,11 +109,16 @@ describe('index.html in chromium', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
+    sweepDir = await mkdtemp(join(tmpdir(), 'zoo-browser-sweep-'));
+    const sweep = await writeReport(sweepDir, { rows: sweepRows });
+    sweepPage = await context.newPage();
+    await sweepPage.goto(pathToFileURL(sweep.htmlPath).href, { waitUntil: 'load' });
   }, LAUNCH_TIMEOUT_MS);
 
   afterAll(async () => {
     await context?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
+    if (sweepDir) await rm(sweepDir, { recursive: true, force: true });
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
@@ -158,5 +174,30 @@ describe('index.html in chromium', () => {
         expect(l.right).toBeLessThanOrEqual(f.imgLeft);
       });
     });
+  });
+
+  it('has no sweep section for a run of one codebook size', async () => {
+    expect(await page.$$('figure.sweep')).toHaveLength(0);
+  });
+
+  it('plots PSNR and prior bits/token against log2 codebook size, one drawn line per quantizer', async () => {
+    const charts = await sweepPage.$$eval('figure.sweep', (figs) =>
+      figs.map((f) => ({
+        metric: f.getAttribute('data-metric'),
+        lines: [...f.querySelectorAll('path.curve')].map((p) => {
+          const b = (p as unknown as GraphicsLike).getBBox();
+          return { name: p.getAttribute('data-series'), w: b.width, h: b.height, points: (p.getAttribute('d') ?? '').split(/[ML]/).filter((x: string) => x.trim()).length };
+        }),
+      })),
+    );
+    expect(charts.map((c) => c.metric)).toEqual(['psnr', 'priorBitsPerToken']);
+    for (const c of charts) {
+      expect(c.lines.map((l) => l.name)).toEqual(['vqgan+lfq', 'vqgan+vq']);
+      for (const l of c.lines) {
+        expect(l.points).toBe(3); // 256, 1024, 4096
+        expect(l.w).toBeGreaterThan(50);
+        expect(l.h).toBeGreaterThan(5); // the values rise with K in this data
+      }
+    }
   });
 });
