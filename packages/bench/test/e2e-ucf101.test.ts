@@ -19,7 +19,7 @@ describe('zoo tokenizers --dataset ucf101', () => {
   const argv = (out: string, ...extra: string[]): string[] => [
     'tokenizers', '--dataset', 'ucf101', '--data-dir', FIXTURE, '--cache-dir', join(suite.dir, 'cache'),
     '--frames', '2', '--resolution', '16', '--steps', '2', '--batch', '1', '--eval-clips', '2',
-    '--tokenizers', 'vqgan', '--quantizers', 'fsq', '--disc-start', '100', '--out', join(suite.dir, out), '--log-level', 'silent', ...extra,
+    '--tokenizers', 'vqgan', '--quantizers', 'fsq', '--disc-start', '100', '--prior-steps', '2', '--prior-config', '{"dim":8,"heads":2,"layers":1}', '--out', join(suite.dir, out), '--log-level', 'silent', ...extra,
   ];
 
   it('refuses to score on training clips: both fixture clips are split-1 test videos, none is on the train list', async () => {

@@ -20,7 +20,7 @@ describe('zoo export and onnx: import', () => {
 
   it('reproduces the trained row from the exported graphs', async () => {
     // 3 eval clips with batch 2: the exported fixed-batch graphs must pad the last chunk.
-    const data = ['--frames', '2', '--resolution', '16', '--batch', '2', '--eval-clips', '3', '--disc-start', '100', '--log-level', 'silent'];
+    const data = ['--frames', '2', '--resolution', '16', '--batch', '2', '--eval-clips', '3', '--disc-start', '100', '--prior-steps', '0', '--log-level', 'silent'];
     const trained = await run('tokenizers', ...data, '--steps', '3', '--tokenizers', 'vqgan', '--quantizers', 'lfq', '--out', join(suite.dir, 'a'));
     expect(trained.err).not.toMatch(/^error/m);
     expect(trained.code).toBe(0);
@@ -40,6 +40,11 @@ describe('zoo export and onnx: import', () => {
     const rowA = (JSON.parse(readFileSync(join(suite.dir, 'a', 'leaderboard.json'), 'utf8')) as LeaderboardRow[]).find((r) => !r.baseline)!;
     const rowB = (JSON.parse(readFileSync(join(suite.dir, 'b', 'leaderboard.json'), 'utf8')) as LeaderboardRow[]).find((r) => !r.baseline)!;
     expect(rowB.quantizer).toBe('external');
+    // --prior-steps 0: no prior column values, and the row says the prior was off
+    for (const r of [rowA, rowB]) {
+      expect(r.metrics['priorBitsPerToken']).toBeUndefined();
+      expect(r.config['prior']).toEqual({ steps: 0 });
+    }
     for (const k of ['codebookSize', 'tokensPerClip', 'compressionRatio', 'bitsPerPixel'] as const) expect(rowB[k]).toBe(rowA[k]);
     for (const m of ['codebookUsage', 'perplexity']) expect(rowB.metrics[m]).toBeCloseTo(rowA.metrics[m]!, 6);
     expect(rowB.metrics['psnr']).toBeCloseTo(rowA.metrics['psnr']!, 3);

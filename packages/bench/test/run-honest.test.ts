@@ -19,7 +19,7 @@ const rowsOf = (dir: string): LeaderboardRow[] => JSON.parse(readFileSync(join(d
 
 describe('honest results', () => {
   const suite = cliSuite('zoo-honest-');
-  const tiny = ['--frames', '2', '--resolution', '16', '--steps', '2', '--batch', '2', '--eval-clips', '2', '--quantizers', 'fsq', '--disc-start', '100', '--log-level', 'silent'];
+  const tiny = ['--frames', '2', '--resolution', '16', '--steps', '2', '--batch', '2', '--eval-clips', '2', '--quantizers', 'fsq', '--disc-start', '100', '--prior-steps', '0', '--log-level', 'silent'];
 
   it("a typo'd config key is an error naming the nearest valid key, before any work", async () => {
     const cfg = join(suite.dir, 'typo.json');

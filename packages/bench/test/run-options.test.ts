@@ -2,7 +2,7 @@
  * Defaults of `zoo tokenizers` that the default run's acceptance depends on:
  * the CPU budget, and no GAN phase in runs too short to train one.
  */
-import { defaultDiscStart, GAN_MIN_STEPS, parseRunOptions, RunOptionsError } from '../src/run/options.js';
+import { DEFAULT_PRIOR_STEPS, defaultDiscStart, GAN_MIN_STEPS, parseRunOptions, priorConfigOf, RunOptionsError } from '../src/run/options.js';
 
 describe('run options', () => {
   it('defaults to the measured CPU budget on synthetic clips', () => {
@@ -24,5 +24,15 @@ describe('run options', () => {
 
   it('rejects a bad shard naming the option', () => {
     expect(() => parseRunOptions({ shard: '2/2' })).toThrow(RunOptionsError);
+  });
+
+  it('trains the token prior by default, 0 turns it off, and a bad prior config names the key and what is valid', () => {
+    expect(parseRunOptions({}).priorSteps).toBe(DEFAULT_PRIOR_STEPS);
+    expect(priorConfigOf(parseRunOptions({}))).toMatchObject({ dim: 64, layers: 2, heads: 2, batch: 4, position: 'factorized' });
+    expect(parseRunOptions({ priorSteps: 0 }).priorSteps).toBe(0);
+    expect(() => parseRunOptions({ priorSteps: -1 })).toThrow(/--prior-steps/);
+    expect(() => parseRunOptions({ prior: { dims: 32 } as never })).toThrow(/dims.*did you mean.*dim/);
+    expect(() => parseRunOptions({ prior: { dim: 30, heads: 4 } })).toThrow(/heads \(4\) must divide dim \(30\)/);
+    expect(() => parseRunOptions({ prior: { position: 'rope' as never } })).toThrow(/factorized.*learned/);
   });
 });

@@ -16,7 +16,7 @@ import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
 import { resolveShard, ShardError, unitsOf } from '../src/run/shard.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SWEEP = ['--frames', '2', '--resolution', '16', '--steps', '2', '--batch', '2', '--eval-clips', '2', '--quantizers', 'fsq,lfq', '--codebook-size', '16,32', '--disc-start', '100', '--checkpoint-every', '1', '--log-level', 'silent'];
+const SWEEP = ['--frames', '2', '--resolution', '16', '--steps', '2', '--batch', '2', '--eval-clips', '2', '--quantizers', 'fsq,lfq', '--codebook-size', '16,32', '--disc-start', '100', '--checkpoint-every', '1', '--prior-steps', '2', '--prior-config', '{"dim":8,"heads":2,"layers":1}', '--log-level', 'silent'];
 
 const run = runZoo;
 
@@ -86,6 +86,13 @@ describe('a sweep over scheduler tasks, locally', () => {
     expect((await run('merge', slurm, '--out', join(suite.dir, 'slurm-merged'))).code).toBe(0);
     expect(comparable(rowsIn(join(suite.dir, 'slurm-merged')))).toEqual(expected);
     expect(existsSync(join(suite.dir, 'slurm-merged', 'index.html'))).toBe(true);
+    // The codebook-size sweep: a Markdown table point per quantizer and size, and the two charts in the page.
+    const md = readFileSync(join(suite.dir, 'slurm-merged', 'leaderboard.md'), 'utf8');
+    const sweep = md.slice(md.indexOf('## Vocabulary sweep')).split('\n').filter((l) => l.startsWith('| vqgan'));
+    expect(sweep.map((l) => l.split('|').slice(1, 3).map((c) => c.trim()))).toEqual([['vqgan+fsq', '16'], ['vqgan+fsq', '32'], ['vqgan+lfq', '16'], ['vqgan+lfq', '32']]);
+    for (const l of sweep) expect(l).toMatch(/^\| [^|]+ \| \d+ \| \d+\.\d\d \| \d+\.\d{3} \| 1 \|$/); // PSNR and prior bits/token present
+    const html = readFileSync(join(suite.dir, 'slurm-merged', 'index.html'), 'utf8');
+    expect(html.match(/<figure class="sweep"/g)).toHaveLength(2);
   }, 600_000);
 
   it('a killed shard resumes without redoing finished units; merge names missing, unfinished and mismatched shards', async () => {
