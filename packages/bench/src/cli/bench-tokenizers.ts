@@ -171,7 +171,7 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
             fmt(r.metrics['ssim'], 4),
             fmt(r.metrics['codebookUsage'], 3),
             fmt(r.metrics['perplexity'], 1),
-            r.baseline ? 'n/a' : r.bitsPerPixel.toFixed(3),
+            r.bitsPerPixel.toFixed(3),
             fmt(r.metrics['priorBitsPerToken'], 3),
             String(r.tokensPerClip),
             r.data ? `${r.data.evalClips}/${r.data.evalClipsRequested}` : 'n/a',
