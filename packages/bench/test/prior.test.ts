@@ -78,6 +78,30 @@ describe('token prior learns the entropy of its stream (onnx)', () => {
   });
 });
 
+describe('token prior: reproducible and checked', () => {
+  it('the same seed replays the same run (identical train curve and score)', async () => {
+    const engine = await testEngine('onnx', { onnxThreads: 1 });
+    const go = async (seed: number) => {
+      const r = await trainPrior(engine, markovSet(64, 8), K, small, { steps: 5, seed });
+      return { curve: r.curve, score: (await scorePrior(engine, r.prior, markovSet(8, 9), 8)).bitsPerToken };
+    };
+    const [a, b, c] = [await go(3), await go(3), await go(4)];
+    expect(b).toEqual(a);
+    expect(c.curve).not.toEqual(a.curve);
+  });
+
+  it('rejects tokens of the wrong grid or dtype, naming the module, expected and got', async () => {
+    const engine = await testEngine('onnx', { onnxThreads: 1 });
+    const prior = new TokenPrior(K, GRID, small);
+    const f = engine.compile<{ tokens: HostTensor }, { loss: Tensor }>((ops, inp) => ({ loss: prior.nll(ops, inp.tokens).mean }));
+    await expect(f.run({ tokens: new HostTensor([1, 2, 4, 5], new Int32Array(40), 'int32') })).rejects.toThrow(
+      'TokenPrior: expected shape [B, 2, 4, 4] int32, got [1, 2, 4, 5]',
+    );
+    await expect(f.run({ tokens: new HostTensor([1, ...GRID], new Float32Array(N)) })).rejects.toThrow(/TokenPrior: expected shape \[B, 2, 4, 4\] int32/);
+    expect(() => new TokenPrior(1, GRID, small)).toThrow(/vocab must be an integer >= 2, got 1/);
+  });
+});
+
 const bothEngines = TEST_ENGINES.includes('onnx') && TEST_ENGINES.includes('tfjs');
 (bothEngines ? describe : describe.skip)('onnx vs tfjs: one prior train step', () => {
   it.each(['factorized', 'learned'] as const)('%s positions: agree on the loss, the gradient norm and every updated parameter (1e-5 abs)', async (position) => {
