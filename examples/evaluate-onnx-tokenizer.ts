@@ -22,6 +22,8 @@ export interface EvaluateOnnxOptions {
   resolution?: number;
   evalClips?: number;
   batch?: number;
+  /** Token prior steps (prior bits/token column); default: the CLI's (60); 0 turns it off. */
+  priorSteps?: number;
   dataset?: string;
   dataDir?: string;
 }
@@ -33,6 +35,7 @@ export async function main(o: EvaluateOnnxOptions): Promise<LeaderboardRow[]> {
     ...(o.dataDir ? ['--data-dir', o.dataDir] : []),
     '--frames', String(o.frames ?? 9), '--resolution', String(o.resolution ?? 16), '--eval-clips', String(o.evalClips ?? 8),
     '--batch', String(o.batch ?? 4), '--out', out,
+    ...(o.priorSteps === undefined ? [] : ['--prior-steps', String(o.priorSteps)]),
   ]);
   return readLeaderboard(join(out, 'leaderboard.json'));
 }

@@ -22,6 +22,8 @@ export interface TrainFromConfigOptions {
   resolution?: number;
   evalClips?: number;
   batch?: number;
+  /** Token prior steps (prior bits/token column); default: the CLI's (60); 0 turns it off. */
+  priorSteps?: number;
 }
 
 export const DEFAULT_CONFIG = join(dirname(fileURLToPath(import.meta.url)), 'configs', 'tiny-causal-lfq.json');
@@ -33,6 +35,7 @@ export async function main(o: TrainFromConfigOptions): Promise<{ encode: string;
   await zoo([
     'tokenizers', '--config', config, '--steps', String(o.steps ?? 200), '--frames', String(o.frames ?? 9),
     '--resolution', String(o.resolution ?? 16), '--eval-clips', String(o.evalClips ?? 8), '--batch', String(o.batch ?? 4), '--out', out,
+    ...(o.priorSteps === undefined ? [] : ['--prior-steps', String(o.priorSteps)]),
   ]);
   const exportDir = join(out, 'export');
   await zoo(['export', '--checkpoint', join(out, 'checkpoints', name), '--out', exportDir]);
