@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { Linear } from './linear.js';
 import { straightThrough } from './rotation-trick.js';
-import { QuantizerConfigError, type QuantizeOptions, type Quantizer, type QuantizerOutput } from './types.js';
+import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 export const fsqSchema = z.object({
   /** Levels per channel, each >= 2 (required), e.g. [8, 5, 5, 5] (codebook 1000). */
@@ -134,6 +134,11 @@ export class FSQ extends Module implements Quantizer {
     return ops.cast(this.levelIndices(ops, codes), 'int32');
   }
 
+  /** One code of `codebookSize` per token. */
+  rate(): QuantizerRate {
+    return quantizerRate([this.codebookSize], false);
+  }
+
   indicesToCodes(ops: Ops, indices: Tensor, opts: QuantizeOptions = {}): Tensor {
     const n = this.levels.length;
     const f = flattenIndices(ops, indices, 'fsq.indicesToCodes', 0, opts.layout);
@@ -145,4 +150,26 @@ export class FSQ extends Module implements Quantizer {
     const codes = this.codesFromLevels(ops, li);
     return f.restore(ops, this.project_out ? this.project_out.forward(ops, codes) : codes);
   }
+}
+
+/**
+ * FSQ levels for a codebook size, Table 1 of Mentzer et al. 2023 ("Finite
+ * Scalar Quantization"): 2^8 -> [8,6,5], 2^10 -> [8,5,5,5], 2^12 -> [7,5,5,5,5],
+ * 2^14 -> [8,8,8,6,5], 2^16 -> [8,8,8,5,5,5]. Other sizes: as many 4-level
+ * channels as fit (then one 2-level channel for an odd power of two).
+ */
+export function fsqLevelsFor(codebookSize: number): number[] {
+  const table: Record<number, number[]> = {
+    256: [8, 6, 5],
+    1024: [8, 5, 5, 5],
+    4096: [7, 5, 5, 5, 5],
+    16384: [8, 8, 8, 6, 5],
+    65536: [8, 8, 8, 5, 5, 5],
+  };
+  const hit = table[codebookSize];
+  if (hit) return [...hit];
+  const bits = Math.max(1, Math.round(Math.log2(codebookSize)));
+  const levels = new Array<number>(Math.floor(bits / 2)).fill(4);
+  if (bits % 2) levels.push(2);
+  return levels;
 }

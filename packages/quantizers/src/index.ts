@@ -6,6 +6,8 @@
 import './register.js';
 
 export * from './types.js';
+export { registerQuantizer, quantizerDefaults, quantizerNames, type QuantizerChoice, type QuantizerRegistration } from './registration.js';
+export { LFQ_ENTROPY_WEIGHT } from './register.js';
 export { flattenTokens, flattenIndices, defaultLayout, type TokenView } from './layout.js';
 export { rotationTrick, straightThrough } from './rotation-trick.js';
 export { emaCodebookUpdate, type EmaState } from './ema.js';

@@ -12,7 +12,7 @@ import { flattenIndices, flattenTokens, mse } from './layout.js';
 import { lfqEntropy } from './lfq-entropy.js';
 import { Linear } from './linear.js';
 import { straightThrough } from './rotation-trick.js';
-import { QuantizerConfigError, type QuantizeOptions, type Quantizer, type QuantizerOutput } from './types.js';
+import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -166,6 +166,11 @@ export class LFQ extends Module implements Quantizer {
   }
 
   /** Indices -> ±scale codes -> project_out, in the layout `forward` would return. */
+  /** One code of `codebookSize` per codebook; a trailing index axis when keepNumCodebooksDim. */
+  rate(): QuantizerRate {
+    return quantizerRate(new Array<number>(this.numCodebooks).fill(this.codebookSize), this.keepNumCodebooksDim);
+  }
+
   indicesToCodes(ops: Ops, indices: Tensor, opts: QuantizeOptions = {}): Tensor {
     const d = this.codebookDim;
     const nc = this.numCodebooks;

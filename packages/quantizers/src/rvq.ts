@@ -11,7 +11,7 @@ import { CosineVectorQuantizer, cosineVQSchema } from './cosine-vq.js';
 import { FSQ, fsqSchema } from './fsq.js';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { LFQ, lfqSchema } from './lfq.js';
-import { QuantizerConfigError, type QuantizeOptions, type Quantizer, type QuantizerOutput } from './types.js';
+import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 import { VectorQuantizer, vqSchema } from './vq.js';
 
 /** One layer kind with its config; every layer of the stack is built from it. */
@@ -136,6 +136,11 @@ export class ResidualVQ extends Module implements Quantizer {
       loss: loss!,
       breakdown,
     };
+  }
+
+  /** One index per layer (a trailing axis of numQuantizers), each layer's own codebook size. */
+  rate(): QuantizerRate {
+    return quantizerRate(this.layers.flatMap((l) => l.rate().codebookSizes), true);
   }
 
   /** Σ of each layer's codes for indices [..., L]; index −1 (dropped layer) contributes 0. */
