@@ -15,6 +15,7 @@ export { Codebook, type CodebookOptions } from './codebook.js';
 export * from './vq.js';
 export * from './cosine-vq.js';
 export * from './lfq.js';
+export * from './bsq.js';
 export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
 export * from './fsq.js';
 export * from './rvq.js';

@@ -5,6 +5,7 @@
  * also declares the quantizer's config for a latent width and codebook size
  * (`quantizerDefaults`), which `pnpm bench tokenizers --quantizers` uses.
  */
+import { BSQ, bsqSchema, type BSQConfigInput } from './bsq.js';
 import { CosineVectorQuantizer, cosineVQSchema, type CosineVQConfigInput } from './cosine-vq.js';
 import { FSQ, fsqLevelsFor, fsqSchema, type FSQConfigInput } from './fsq.js';
 import { LFQ, lfqSchema, type LFQConfigInput } from './lfq.js';
@@ -22,6 +23,7 @@ declare module '@zoo/core' {
     'quantizer:lfq': { config: LFQConfigInput; instance: LFQ };
     'quantizer:fsq': { config: FSQConfigInput; instance: FSQ };
     'quantizer:rvq': { config: RVQConfigInput; instance: ResidualVQ };
+    'quantizer:bsq': { config: BSQConfigInput; instance: BSQ };
   }
 }
 
@@ -84,4 +86,14 @@ registerQuantizer('rvq', (c) => new ResidualVQ(c), {
   reference: `${REFERENCE} ResidualVQ`,
   // Two VQ layers of size K. Residual layers have no host-side k-means hook: random-init EMA codebooks.
   defaults: (c) => ({ numQuantizers: 2, layer: { kind: 'vq' as const, config: { ...vqRecipe(c), kmeansInit: false, thresholdEmaDeadCode: 0 } }, seed: c.seed }),
+});
+registerQuantizer('bsq', (c) => new BSQ(c), {
+  schema: bsqSchema,
+  description: 'Binary spherical quantization (BSQ-ViT): LFQ with inputs and codes on the unit sphere, entropy penalty',
+  reference: `${REFERENCE} LFQ(spherical=True); Zhao et al. 2024 (arXiv 2406.07548)`,
+  // As LFQ in a tokenizer (projections when log2 K differs from the width), with the reference's entropy weight 0.1 (not tuned here).
+  defaults: (c) => {
+    powerOfTwoBits('bsq', c.codebookSize);
+    return { dim: c.dim, codebookSize: c.codebookSize, seed: c.seed };
+  },
 });
