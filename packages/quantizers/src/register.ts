@@ -11,6 +11,7 @@ import { FSQ, fsqLevelsFor, fsqSchema, type FSQConfigInput } from './fsq.js';
 import { LFQ, lfqSchema, type LFQConfigInput } from './lfq.js';
 import { registerQuantizer, type QuantizerChoice } from './registration.js';
 import { ResidualVQ, rvqSchema, type RVQConfigInput } from './rvq.js';
+import { SimVQ, simvqSchema, type SimVQConfigInput } from './simvq.js';
 import { QuantizerConfigError } from './types.js';
 import { VectorQuantizer, vqSchema, type VQConfigInput } from './vq.js';
 
@@ -24,6 +25,7 @@ declare module '@zoo/core' {
     'quantizer:fsq': { config: FSQConfigInput; instance: FSQ };
     'quantizer:rvq': { config: RVQConfigInput; instance: ResidualVQ };
     'quantizer:bsq': { config: BSQConfigInput; instance: BSQ };
+    'quantizer:simvq': { config: SimVQConfigInput; instance: SimVQ };
   }
 }
 
@@ -96,4 +98,10 @@ registerQuantizer('bsq', (c) => new BSQ(c), {
     powerOfTwoBits('bsq', c.codebookSize);
     return { dim: c.dim, codebookSize: c.codebookSize, seed: c.seed };
   },
+});
+registerQuantizer('simvq', (c) => new SimVQ(c), {
+  schema: simvqSchema,
+  description: 'SimVQ: frozen random codebook through one learned linear map (no dead codes), rotation trick',
+  reference: `${REFERENCE} SimVQ; Zhu et al. 2024 (arXiv 2411.02038)`,
+  defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, seed: c.seed }),
 });
