@@ -17,6 +17,7 @@ export * from './cosine-vq.js';
 export * from './lfq.js';
 export * from './bsq.js';
 export * from './simvq.js';
+export * from './ibq.js';
 export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
 export * from './fsq.js';
 export * from './rvq.js';

@@ -8,6 +8,7 @@
 import { BSQ, bsqSchema, type BSQConfigInput } from './bsq.js';
 import { CosineVectorQuantizer, cosineVQSchema, type CosineVQConfigInput } from './cosine-vq.js';
 import { FSQ, fsqLevelsFor, fsqSchema, type FSQConfigInput } from './fsq.js';
+import { IBQ, ibqSchema, type IBQConfigInput } from './ibq.js';
 import { LFQ, lfqSchema, type LFQConfigInput } from './lfq.js';
 import { registerQuantizer, type QuantizerChoice } from './registration.js';
 import { ResidualVQ, rvqSchema, type RVQConfigInput } from './rvq.js';
@@ -26,6 +27,7 @@ declare module '@zoo/core' {
     'quantizer:rvq': { config: RVQConfigInput; instance: ResidualVQ };
     'quantizer:bsq': { config: BSQConfigInput; instance: BSQ };
     'quantizer:simvq': { config: SimVQConfigInput; instance: SimVQ };
+    'quantizer:ibq': { config: IBQConfigInput; instance: IBQ };
   }
 }
 
@@ -103,5 +105,11 @@ registerQuantizer('simvq', (c) => new SimVQ(c), {
   schema: simvqSchema,
   description: 'SimVQ: frozen random codebook through one learned linear map (no dead codes), rotation trick',
   reference: `${REFERENCE} SimVQ; Zhu et al. 2024 (arXiv 2411.02038)`,
+  defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, seed: c.seed }),
+});
+registerQuantizer('ibq', (c) => new IBQ(c), {
+  schema: ibqSchema,
+  description: 'Index backpropagation quantization (IBQ): straight-through one-hot over a softmax, so every code gets gradient; double quantization + entropy loss',
+  reference: 'TencentARC/SEED-Voken b9a17ea IndexPropagationQuantize; released IBQ configs for the entropy loss',
   defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, seed: c.seed }),
 });
