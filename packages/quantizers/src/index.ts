@@ -18,6 +18,7 @@ export * from './lfq.js';
 export * from './bsq.js';
 export * from './simvq.js';
 export * from './ibq.js';
+export * from './gumbel-vq.js';
 export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
 export * from './fsq.js';
 export * from './rvq.js';

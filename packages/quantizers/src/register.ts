@@ -8,6 +8,7 @@
 import { BSQ, bsqSchema, type BSQConfigInput } from './bsq.js';
 import { CosineVectorQuantizer, cosineVQSchema, type CosineVQConfigInput } from './cosine-vq.js';
 import { FSQ, fsqLevelsFor, fsqSchema, type FSQConfigInput } from './fsq.js';
+import { GumbelVQ, gumbelVQSchema, type GumbelVQConfigInput } from './gumbel-vq.js';
 import { IBQ, ibqSchema, type IBQConfigInput } from './ibq.js';
 import { LFQ, lfqSchema, type LFQConfigInput } from './lfq.js';
 import { registerQuantizer, type QuantizerChoice } from './registration.js';
@@ -28,6 +29,7 @@ declare module '@zoo/core' {
     'quantizer:bsq': { config: BSQConfigInput; instance: BSQ };
     'quantizer:simvq': { config: SimVQConfigInput; instance: SimVQ };
     'quantizer:ibq': { config: IBQConfigInput; instance: IBQ };
+    'quantizer:gumbel-vq': { config: GumbelVQConfigInput; instance: GumbelVQ };
   }
 }
 
@@ -111,5 +113,12 @@ registerQuantizer('ibq', (c) => new IBQ(c), {
   schema: ibqSchema,
   description: 'Index backpropagation quantization (IBQ): straight-through one-hot over a softmax, so every code gets gradient; double quantization + entropy loss',
   reference: 'TencentARC/SEED-Voken b9a17ea IndexPropagationQuantize; released IBQ configs for the entropy loss',
+  defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, seed: c.seed }),
+});
+registerQuantizer('gumbel-vq', (c) => new GumbelVQ(c), {
+  schema: gumbelVQSchema,
+  description: 'Gumbel-softmax VQ (taming GumbelQuantize): 1x1 logits, straight-through Gumbel one-hot, KL to uniform, temperature schedule',
+  reference: 'CompVis/taming-transformers 3ba01b2 GumbelQuantize, LambdaWarmUpCosineScheduler',
+  // The reference's class defaults; bench trains at the constant temperature (its trainer passes no per-step options).
   defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, seed: c.seed }),
 });
