@@ -56,7 +56,7 @@ export interface GumbelVQForwardOptions extends QuantizeOptions {
 class Params extends Module {
   readonly weight: Variable;
   readonly bias?: Variable;
-  constructor(weight: HostTensor, bias?: HostTensor) {
+  constructor(weight: HostTensor<'float32'>, bias?: HostTensor<'float32'>) {
     super();
     this.weight = this.param('weight', weight);
     if (bias) this.bias = this.param('bias', bias);
