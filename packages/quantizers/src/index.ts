@@ -19,6 +19,8 @@ export * from './bsq.js';
 export * from './simvq.js';
 export * from './ibq.js';
 export * from './gumbel-vq.js';
+export * from './residual-fsq.js';
+export * from './residual-lfq.js';
 export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
 export * from './fsq.js';
 export * from './rvq.js';

@@ -12,6 +12,8 @@ import { GumbelVQ, gumbelVQSchema, type GumbelVQConfigInput } from './gumbel-vq.
 import { IBQ, ibqSchema, type IBQConfigInput } from './ibq.js';
 import { LFQ, lfqSchema, type LFQConfigInput } from './lfq.js';
 import { registerQuantizer, type QuantizerChoice } from './registration.js';
+import { ResidualFSQ, residualFSQSchema, type ResidualFSQConfigInput } from './residual-fsq.js';
+import { ResidualLFQ, residualLFQSchema, type ResidualLFQConfigInput } from './residual-lfq.js';
 import { ResidualVQ, rvqSchema, type RVQConfigInput } from './rvq.js';
 import { SimVQ, simvqSchema, type SimVQConfigInput } from './simvq.js';
 import { QuantizerConfigError } from './types.js';
@@ -30,6 +32,8 @@ declare module '@zoo/core' {
     'quantizer:simvq': { config: SimVQConfigInput; instance: SimVQ };
     'quantizer:ibq': { config: IBQConfigInput; instance: IBQ };
     'quantizer:gumbel-vq': { config: GumbelVQConfigInput; instance: GumbelVQ };
+    'quantizer:residual-fsq': { config: ResidualFSQConfigInput; instance: ResidualFSQ };
+    'quantizer:residual-lfq': { config: ResidualLFQConfigInput; instance: ResidualLFQ };
   }
 }
 
@@ -121,4 +125,21 @@ registerQuantizer('gumbel-vq', (c) => new GumbelVQ(c), {
   reference: 'CompVis/taming-transformers 3ba01b2 GumbelQuantize, LambdaWarmUpCosineScheduler',
   // The reference's class defaults; bench trains at the constant temperature (its trainer passes no per-step options).
   defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, seed: c.seed }),
+});
+registerQuantizer('residual-fsq', (c) => new ResidualFSQ(c), {
+  schema: residualFSQSchema,
+  description: 'Residual FSQ: soft-clamped input, symmetric hard-clamped FSQ layers on grids L^-i finer, quantize dropout',
+  reference: `${REFERENCE} ResidualFSQ`,
+  // Two layers of the FSQ paper's levels for K (K codes per layer).
+  defaults: (c) => ({ dim: c.dim, levels: fsqLevelsFor(c.codebookSize), numQuantizers: 2, seed: c.seed }),
+});
+registerQuantizer('residual-lfq', (c) => new ResidualLFQ(c), {
+  schema: residualLFQSchema,
+  description: 'Residual LFQ: LFQ layers with codebook scale 2^-i, per-layer entropy and commitment losses, quantize dropout',
+  reference: `${REFERENCE} ResidualLFQ`,
+  // Two layers of log2 K bits, LFQ's tokenizer entropy weight.
+  defaults: (c) => {
+    powerOfTwoBits('residual-lfq', c.codebookSize);
+    return { dim: c.dim, codebookSize: c.codebookSize, numQuantizers: 2, entropyLossWeight: LFQ_ENTROPY_WEIGHT, seed: c.seed };
+  },
 });
