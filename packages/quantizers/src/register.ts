@@ -8,6 +8,7 @@
 import { BSQ, bsqSchema, type BSQConfigInput } from './bsq.js';
 import { CosineVectorQuantizer, cosineVQSchema, type CosineVQConfigInput } from './cosine-vq.js';
 import { FSQ, fsqLevelsFor, fsqSchema, type FSQConfigInput } from './fsq.js';
+import { GroupedQuantizer, groupedSchema, type GroupedConfigInput } from './grouped.js';
 import { GumbelVQ, gumbelVQSchema, type GumbelVQConfigInput } from './gumbel-vq.js';
 import { IBQ, ibqSchema, type IBQConfigInput } from './ibq.js';
 import { LFQ, lfqSchema, type LFQConfigInput } from './lfq.js';
@@ -34,6 +35,7 @@ declare module '@zoo/core' {
     'quantizer:gumbel-vq': { config: GumbelVQConfigInput; instance: GumbelVQ };
     'quantizer:residual-fsq': { config: ResidualFSQConfigInput; instance: ResidualFSQ };
     'quantizer:residual-lfq': { config: ResidualLFQConfigInput; instance: ResidualLFQ };
+    'quantizer:grouped': { config: GroupedConfigInput; instance: GroupedQuantizer };
   }
 }
 
@@ -141,5 +143,16 @@ registerQuantizer('residual-lfq', (c) => new ResidualLFQ(c), {
   defaults: (c) => {
     powerOfTwoBits('residual-lfq', c.codebookSize);
     return { dim: c.dim, codebookSize: c.codebookSize, numQuantizers: 2, entropyLossWeight: LFQ_ENTROPY_WEIGHT, seed: c.seed };
+  },
+});
+registerQuantizer('grouped', (c) => new GroupedQuantizer(c), {
+  schema: groupedSchema,
+  description: 'Channel groups, each quantized by its own quantizer of any registered kind (GroupedResidualVQ / FSQ / LFQ)',
+  reference: `${REFERENCE} GroupedResidualVQ, GroupedResidualFSQ`,
+  // Two groups of a 2-layer residual VQ (GroupedResidualVQ's use), each of K codes; an odd latent width cannot be halved.
+  defaults: (c) => {
+    if (c.dim % 2) throw new QuantizerConfigError('grouped', `the tokenizer default splits the latent width into 2 groups; ${c.dim} is odd`);
+    const half = { ...vqRecipe({ ...c, dim: c.dim / 2 }), kmeansInit: false, thresholdEmaDeadCode: 0 };
+    return { groups: 2, quantizer: { name: 'rvq', config: { numQuantizers: 2, layer: { kind: 'vq', config: half } } }, seed: c.seed };
   },
 });
