@@ -22,6 +22,7 @@ export * from './gumbel-vq.js';
 export * from './residual-fsq.js';
 export * from './residual-lfq.js';
 export * from './grouped.js';
+export * from './latent-quantization.js';
 export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
 export * from './fsq.js';
 export * from './rvq.js';

@@ -11,6 +11,7 @@ import { FSQ, fsqLevelsFor, fsqSchema, type FSQConfigInput } from './fsq.js';
 import { GroupedQuantizer, groupedSchema, type GroupedConfigInput } from './grouped.js';
 import { GumbelVQ, gumbelVQSchema, type GumbelVQConfigInput } from './gumbel-vq.js';
 import { IBQ, ibqSchema, type IBQConfigInput } from './ibq.js';
+import { LatentQuantization, latentQuantizationSchema, type LatentQuantizationConfigInput } from './latent-quantization.js';
 import { LFQ, lfqSchema, type LFQConfigInput } from './lfq.js';
 import { registerQuantizer, type QuantizerChoice } from './registration.js';
 import { ResidualFSQ, residualFSQSchema, type ResidualFSQConfigInput } from './residual-fsq.js';
@@ -36,6 +37,7 @@ declare module '@zoo/core' {
     'quantizer:residual-fsq': { config: ResidualFSQConfigInput; instance: ResidualFSQ };
     'quantizer:residual-lfq': { config: ResidualLFQConfigInput; instance: ResidualLFQ };
     'quantizer:grouped': { config: GroupedConfigInput; instance: GroupedQuantizer };
+    'quantizer:latent-quantization': { config: LatentQuantizationConfigInput; instance: LatentQuantization };
   }
 }
 
@@ -155,4 +157,11 @@ registerQuantizer('grouped', (c) => new GroupedQuantizer(c), {
     const half = { ...vqRecipe({ ...c, dim: c.dim / 2 }), kmeansInit: false, thresholdEmaDeadCode: 0 };
     return { groups: 2, quantizer: { name: 'rvq', config: { numQuantizers: 2, layer: { kind: 'vq', config: half } } }, seed: c.seed };
   },
+});
+registerQuantizer('latent-quantization', (c) => new LatentQuantization(c), {
+  schema: latentQuantizationSchema,
+  description: 'Latent quantization: per-channel nearest of its own scalar value set, straight-through, commitment + quantization loss',
+  reference: `${REFERENCE} LatentQuantize; Hsu et al. 2023 (arXiv 2305.18378)`,
+  // The FSQ paper's levels for K (same grid sizes as fsq), projected when their count differs from the width.
+  defaults: (c) => ({ dim: c.dim, levels: fsqLevelsFor(c.codebookSize), seed: c.seed }),
 });
