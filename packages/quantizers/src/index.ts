@@ -23,6 +23,7 @@ export * from './residual-fsq.js';
 export * from './residual-lfq.js';
 export * from './grouped.js';
 export * from './latent-quantization.js';
+export * from './random-projection.js';
 export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
 export * from './fsq.js';
 export * from './rvq.js';
