@@ -1,6 +1,6 @@
 /**
- * `grouped` against vector-quantize-pytorch v1.31.0 `GroupedResidualVQ` and
- * `GroupedResidualFSQ` (fixtures from scripts/fixtures/quantizer_zoo.py):
+ * `grouped` against vector-quantize-pytorch v1.31.0 `GroupedResidualVQ`,
+ * `GroupedResidualFSQ` and `GroupedResidualLFQ` (fixtures from scripts/fixtures/quantizer_zoo.py):
  * indices exact (the reference's [G, B, N, L] laid out as our trailing G·L
  * axis); quantized, per-layer losses and gradients of (quantized·g).sum()
  * (+ Σ losses) w.r.t. input, codebooks and projections to 1e-5 relative
@@ -15,10 +15,14 @@ import { expectClose, expectExact, float, loadFixture, type Fixture, type Fixtur
 function fixtureGrouped(fx: Fixture): GroupedQuantizer {
   const c = fx.config;
   const per = c.dim / c.groups;
-  const quantizer =
-    fx.source.symbol === 'GroupedResidualVQ'
-      ? { name: 'rvq', config: { numQuantizers: c.num_quantizers, layer: { kind: 'vq', config: { dim: per, codebookSize: c.codebook_size, learnableCodebook: true, commitmentWeight: c.commitment_weight } } } }
-      : { name: 'residual-fsq', config: { levels: c.levels, numQuantizers: c.num_quantizers, dim: per } };
+  const quantizer = {
+    GroupedResidualVQ: { name: 'rvq', config: { numQuantizers: c.num_quantizers, layer: { kind: 'vq', config: { dim: per, codebookSize: c.codebook_size, learnableCodebook: true, commitmentWeight: c.commitment_weight } } } },
+    GroupedResidualFSQ: { name: 'residual-fsq', config: { levels: c.levels, numQuantizers: c.num_quantizers, dim: per } },
+    GroupedResidualLFQ: {
+      name: 'residual-lfq',
+      config: { dim: per, codebookSize: c.codebook_size, numQuantizers: c.num_quantizers, entropyLossWeight: c.entropy_loss_weight, commitmentLossWeight: c.commitment_loss_weight },
+    },
+  }[fx.source.symbol as string]!;
   const q = new GroupedQuantizer({ groups: c.groups, quantizer });
   q.loadStateDict(Object.fromEntries(Object.entries({ ...fx.params, ...fx.buffers }).map(([k, v]) => [k, float(v as never)])), false);
   return q;
@@ -39,7 +43,7 @@ describe.each(ENGINES)('grouped on %s', (engineName) => {
   });
   afterAll(async () => engine?.dispose());
 
-  describe.each(['grouped_rvq', 'grouped_rfsq'])('%s', (name) => {
+  describe.each(['grouped_rvq', 'grouped_rfsq', 'grouped_rlfq'])('%s', (name) => {
     const fx = loadFixture(name);
 
     it('train: quantized, indices, losses, grads; indicesToCodes; rate', async () => {
