@@ -7,8 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDynamic } from '@zoo/core';
-import { quantizerDefaults, quantizerNames, type Quantizer } from '@zoo/quantizers';
+import { createDynamic, createEngine } from '@zoo/core';
+import { GumbelVQ, quantizerDefaults, quantizerNames, type Quantizer } from '@zoo/quantizers';
+import { SyntheticDataset, syntheticSchema } from '../src/data/synthetic.js';
+import { presetSpec } from '../src/tokenizer/presets.js';
+import { Tokenizer } from '../src/tokenizer/tokenizer.js';
+import { trainConfigSchema } from '../src/train/config.js';
+import { train } from '../src/train/trainer.js';
 import { cliSuite, runZoo } from './cli-support.js';
 import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
 
@@ -47,4 +52,32 @@ describe('zoo tokenizers with the quantizer zoo (tiny budget)', () => {
       expect(row.bitsPerPixel).toBeCloseTo((2 * 8 * 8 * rate.bitsPerToken) / (2 * 16 * 16), 9);
     }
   }, 600_000);
+
+  it('the trainer calls beforeStep every step: a Gumbel temperature schedule is followed', async () => {
+    const base = presetSpec('vqgan', { frames: 2, resolution: 8, codebookSize: K, quantizer: 'gumbel-vq' });
+    const schedule = { warmUpSteps: 1, start: 0.5, max: 1, min: 0.1, maxDecaySteps: 5 };
+    const spec = {
+      ...base,
+      encoder: { ...base.encoder, config: { ...base.encoder.config, ch: 4, normGroups: 2 } },
+      quantizer: { name: 'gumbel-vq', config: { ...base.quantizer.config, temperatureSchedule: schedule } },
+      losses: { ...base.losses, discStart: 100, perceptualWeight: 0 },
+    };
+    const tok = new Tokenizer(spec);
+    const q = tok.quantizer as GumbelVQ;
+    const seen: number[] = [];
+    const engine = await createEngine({ engine: 'onnx' });
+    try {
+      await train({
+        engine,
+        tokenizer: tok,
+        config: trainConfigSchema.parse({ steps: 3, batch: 2, lr: 1e-3, checkpointEvery: 0, seed: 2 }),
+        data: new SyntheticDataset(syntheticSchema.parse({ frames: 2, resolution: 8, sampling: 'train', length: 4, seed: 1 })),
+        onStep: () => void seen.push(q.temperatureVar!.value.data[0]!),
+      });
+    } finally {
+      await engine.dispose();
+    }
+    expect(seen).toEqual([0, 1, 2].map((s) => Math.fround(q.temperatureAt(s))));
+    expect(new Set(seen).size).toBe(3);
+  }, 120_000);
 });

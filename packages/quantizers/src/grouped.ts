@@ -13,7 +13,7 @@ import { createDynamic, Module, type Ops, type Tensor } from '@zoo/core';
 import { z } from 'zod';
 import { flattenIndices, flattenTokens } from './layout.js';
 import type { RVQForwardOptions } from './rvq.js';
-import { QuantizerConfigError, quantizerRate, type Quantizer, type QuantizeOptions, type QuantizerOutput, type QuantizerRate } from './types.js';
+import { QuantizerConfigError, quantizerRate, type Quantizer, type QuantizeOptions, type QuantizerOutput, type QuantizerRate, type TrainableQuantizer } from './types.js';
 
 export const groupedSchema = z.object({
   /** Number of channel groups G (required); the input width is G × the group quantizer's dim. */
@@ -62,6 +62,11 @@ export class GroupedQuantizer extends Module implements Quantizer {
 
   get codebookSize(): number {
     return this.rvqs[0]!.codebookSize;
+  }
+
+  /** Passes the step to every group that keeps per-step state. */
+  beforeStep(step: number): void {
+    for (const q of this.rvqs) (q as TrainableQuantizer).beforeStep?.(step);
   }
 
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {

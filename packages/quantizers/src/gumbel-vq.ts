@@ -32,8 +32,9 @@ export const gumbelVQSchema = z.object({
   /**
    * Temperature annealing, taming's LambdaWarmUpCosineScheduler: linear from
    * `start` to `max` over `warmUpSteps`, then cosine from `max` to `min` until
-   * `maxDecaySteps`. Optional (default: constant `temperature`); read it with
-   * `temperatureAt(step)` and pass the value as the `temperature` forward option.
+   * `maxDecaySteps`. Optional (default: constant `temperature`). With one, τ
+   * lives in a `temperature` buffer that `beforeStep(step)` sets (the bench
+   * trainer calls it every step); `temperatureAt(step)` reads the schedule.
    */
   temperatureSchedule: z
     .object({ warmUpSteps: z.number().int().nonnegative(), start: z.number().positive(), max: z.number().positive(), min: z.number().positive(), maxDecaySteps: positiveInt })
@@ -69,6 +70,8 @@ export class GumbelVQ extends Module implements Quantizer {
   readonly proj: Params;
   /** Codebook `embed.weight` [K, dim]. */
   readonly embed: Params;
+  /** τ as a buffer (state key `temperature`, [1]) when a schedule is configured; `beforeStep` sets it. */
+  readonly temperatureVar?: Variable;
   private readonly noiseRng: Rng;
 
   constructor(config: GumbelVQConfigInput) {
@@ -83,6 +86,7 @@ export class GumbelVQ extends Module implements Quantizer {
     ));
     this.embed = this.child('embed', new Params(new HostTensor([k, c.dim], rng.fillNormal(new Float32Array(k * c.dim)), 'float32')));
     this.noiseRng = new Rng(c.seed ^ 0x6b3b);
+    if (c.temperatureSchedule) this.temperatureVar = this.buffer('temperature', HostTensor.from([this.temperatureAt(0)], [1]));
     this.namedVariables();
   }
 
@@ -103,6 +107,11 @@ export class GumbelVQ extends Module implements Quantizer {
     return s.min + 0.5 * (s.max - s.min) * (1 + Math.cos(t * Math.PI));
   }
 
+  /** With a schedule: τ for training step `step` into the `temperature` buffer (read by every later forward). */
+  beforeStep(step: number): void {
+    if (this.temperatureVar) this.temperatureVar.value = HostTensor.from([this.temperatureAt(step)], [1]);
+  }
+
   private logits(ops: Ops, x: Tensor): Tensor {
     const w = ops.reshape(ops.variable(this.proj.weight), [this.codebookSize, this.dim]);
     return ops.add(ops.matmul(x, w, false, true), ops.variable(this.proj.bias!));
@@ -121,7 +130,7 @@ export class GumbelVQ extends Module implements Quantizer {
     }
     // −log(Exp(1)) = −log(−log U); U kept off 0 and 1 so the noise stays finite.
     const noise = opts.gumbelNoise ?? ops.neg(ops.log(ops.neg(ops.log(ops.clip(ops.randomUniform([m, k], this.noiseRng.int(2 ** 31)), 1e-20, 1 - 1e-7)))));
-    const tau = opts.temperature ?? c.temperature;
+    const tau = opts.temperature ?? (this.temperatureVar ? ops.reshape(ops.stopGradient(ops.variable(this.temperatureVar)), []) : c.temperature);
     const y = softmaxLastAxis(ops, ops.div(ops.add(logits, noise), tau));
     const idx = ops.cast(ops.argmax(ops.stopGradient(y), 1), 'int32');
     const sample = c.straightThrough ? ops.add(ops.sub(ops.oneHot(idx, k), ops.stopGradient(y)), y) : y;

@@ -127,7 +127,7 @@ registerQuantizer('gumbel-vq', (c) => new GumbelVQ(c), {
   schema: gumbelVQSchema,
   description: 'Gumbel-softmax VQ (taming GumbelQuantize): 1x1 logits, straight-through Gumbel one-hot, KL to uniform, temperature schedule',
   reference: 'CompVis/taming-transformers 3ba01b2 GumbelQuantize, LambdaWarmUpCosineScheduler',
-  // The reference's class defaults; bench trains at the constant temperature (its trainer passes no per-step options).
+  // The reference's class defaults (constant τ 1.0); a spec's temperatureSchedule is followed by the trainer through beforeStep.
   defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, seed: c.seed }),
 });
 registerQuantizer('residual-fsq', (c) => new ResidualFSQ(c), {

@@ -8,12 +8,12 @@
  * grid L times finer. No auxiliary loss (FSQ has none). Quantize dropout as
  * `rvq` (host-side mask, a graph input).
  */
-import { type HostTensor, Module, Rng, type Ops, type Tensor } from '@zoo/core';
+import { type HostTensor, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
 import { z } from 'zod';
 import { FSQ } from './fsq.js';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { Linear } from './linear.js';
-import { quantizeDropoutMask, residualCodes, residualLoop, type RVQForwardOptions } from './rvq.js';
+import { allLayers, quantizeDropoutMask, residualCodes, residualLoop, stepDropoutMask, trainingLayerMask, type RVQForwardOptions } from './rvq.js';
 import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 export const residualFSQSchema = z.object({
@@ -44,6 +44,8 @@ export class ResidualFSQ extends Module implements Quantizer {
   readonly scales: number[][];
   /** Soft-clamp bound 1 + 1/(L−1) per channel. */
   private readonly clampValue: number[];
+  /** Quantize-dropout mask [numQuantizers] that `beforeStep` draws (state key `dropout_mask`; only with quantizeDropout). */
+  readonly dropout_mask?: Variable;
   private readonly rng: Rng;
 
   constructor(config: ResidualFSQConfigInput) {
@@ -63,6 +65,7 @@ export class ResidualFSQ extends Module implements Quantizer {
     this.scales = Array.from({ length: c.numQuantizers }, (_, i) => c.levels.map((l) => Math.fround(l ** -i)));
     this.clampValue = c.levels.map((l) => Math.fround(1 + Math.fround(1 / (l - 1))));
     this.rng = new Rng(c.seed ^ 0x2f5);
+    if (c.quantizeDropout) this.dropout_mask = this.buffer('dropout_mask', allLayers(c.numQuantizers));
     this.namedVariables();
   }
 
@@ -75,12 +78,17 @@ export class ResidualFSQ extends Module implements Quantizer {
     return quantizeDropoutMask(this.rng, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex, this.config.quantizeDropout);
   }
 
+  /** With quantizeDropout: a fresh mask for training step `step` into `dropout_mask` (used when no `layerMask` is passed). */
+  beforeStep(step: number): void {
+    if (this.dropout_mask) this.dropout_mask.value = stepDropoutMask(this.config.seed, step, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex);
+  }
+
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {
     const view = flattenTokens(ops, z, 'residual-fsq', opts.layout, this.dim);
     let x = this.project_in ? this.project_in.forward(ops, view.tokens) : view.tokens;
     const c = ops.constant(this.clampValue, [1, this.clampValue.length]);
     x = ops.mul(ops.tanh(ops.div(x, c)), c);
-    const r = residualLoop(ops, this.layers, x, this.training ? opts.layerMask : undefined, this.scales);
+    const r = residualLoop(ops, this.layers, x, trainingLayerMask(ops, this.training, opts.layerMask, this.dropout_mask), this.scales);
     const out = this.project_out ? this.project_out.forward(ops, r.quantized) : r.quantized;
     return { quantized: view.restore(ops, out), indices: ops.reshape(r.indices, [...view.indexShape, this.layers.length]), loss: r.loss, breakdown: r.breakdown };
   }

@@ -5,12 +5,12 @@
  * bits refine what the previous ones left. Each layer keeps its own entropy
  * and commitment loss; the loss is their sum. Quantize dropout as `rvq`.
  */
-import { type HostTensor, Module, Rng, type Ops, type Tensor } from '@zoo/core';
+import { type HostTensor, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
 import { z } from 'zod';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { LFQ, lfqSchema } from './lfq.js';
 import { Linear } from './linear.js';
-import { quantizeDropoutMask, residualCodes, residualLoop, type RVQForwardOptions } from './rvq.js';
+import { allLayers, quantizeDropoutMask, residualCodes, residualLoop, stepDropoutMask, trainingLayerMask, type RVQForwardOptions } from './rvq.js';
 import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 /** Each layer's LFQ options (defaults as `lfq`); dim, scale, codebooks and projections are the stack's. */
@@ -39,6 +39,8 @@ export class ResidualLFQ extends Module implements Quantizer {
   readonly layers: LFQ[];
   readonly project_in?: Linear;
   readonly project_out?: Linear;
+  /** Quantize-dropout mask [numQuantizers] that `beforeStep` draws (state key `dropout_mask`; only with quantizeDropout). */
+  readonly dropout_mask?: Variable;
   private readonly rng: Rng;
 
   constructor(config: ResidualLFQConfigInput) {
@@ -56,6 +58,7 @@ export class ResidualLFQ extends Module implements Quantizer {
     const { dim: _d, numQuantizers: _n, quantizeDropout: _q, quantizeDropoutCutoffIndex: _k, seed, ...lfq } = c;
     this.layers = this.children('layers', Array.from({ length: c.numQuantizers }, (_, i) => new LFQ({ ...lfq, codebookScale: 2 ** -i, seed: seed + i })));
     this.rng = new Rng(c.seed ^ 0x2f5);
+    if (c.quantizeDropout) this.dropout_mask = this.buffer('dropout_mask', allLayers(c.numQuantizers));
     this.namedVariables();
   }
 
@@ -72,10 +75,15 @@ export class ResidualLFQ extends Module implements Quantizer {
     return quantizeDropoutMask(this.rng, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex, this.config.quantizeDropout);
   }
 
+  /** With quantizeDropout: a fresh mask for training step `step` into `dropout_mask` (used when no `layerMask` is passed). */
+  beforeStep(step: number): void {
+    if (this.dropout_mask) this.dropout_mask.value = stepDropoutMask(this.config.seed, step, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex);
+  }
+
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {
     const view = flattenTokens(ops, z, 'residual-lfq', opts.layout, this.dim);
     const x = this.project_in ? this.project_in.forward(ops, view.tokens) : view.tokens;
-    const r = residualLoop(ops, this.layers, x, this.training ? opts.layerMask : undefined);
+    const r = residualLoop(ops, this.layers, x, trainingLayerMask(ops, this.training, opts.layerMask, this.dropout_mask));
     const out = this.project_out ? this.project_out.forward(ops, r.quantized) : r.quantized;
     return { quantized: view.restore(ops, out), indices: ops.reshape(r.indices, [...view.indexShape, this.layers.length]), loss: r.loss, breakdown: r.breakdown };
   }

@@ -5,7 +5,7 @@
  * left over, residual_{i+1} = residual_i − sg(q_i); the output is Σ q_i.
  * Quantize dropout (train only) keeps a random prefix of the layers per step.
  */
-import { HostTensor, Module, Rng, type Ops, type Tensor } from '@zoo/core';
+import { HostTensor, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
 import { z } from 'zod';
 import { CosineVectorQuantizer, cosineVQSchema } from './cosine-vq.js';
 import { FSQ, fsqSchema } from './fsq.js';
@@ -64,6 +64,8 @@ function buildLayer(spec: LayerSpec, i: number): Quantizer {
 export class ResidualVQ extends Module implements Quantizer {
   readonly config: RVQConfig;
   readonly layers: Quantizer[];
+  /** Quantize-dropout mask [numQuantizers] that `beforeStep` draws (state key `dropout_mask`; only with quantizeDropout). */
+  readonly dropout_mask?: Variable;
   private readonly rng: Rng;
 
   constructor(config: RVQConfigInput) {
@@ -80,6 +82,7 @@ export class ResidualVQ extends Module implements Quantizer {
       Array.from({ length: c.numQuantizers }, (_, i) => buildLayer(c.layer, i)),
     );
     this.rng = new Rng(c.seed);
+    if (c.quantizeDropout) this.dropout_mask = this.buffer('dropout_mask', allLayers(c.numQuantizers));
     this.namedVariables();
   }
 
@@ -99,9 +102,14 @@ export class ResidualVQ extends Module implements Quantizer {
     return quantizeDropoutMask(this.rng, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex, this.config.quantizeDropout);
   }
 
+  /** With quantizeDropout: a fresh mask for training step `step` into `dropout_mask` (used when no `layerMask` is passed). */
+  beforeStep(step: number): void {
+    if (this.dropout_mask) this.dropout_mask.value = stepDropoutMask(this.config.seed, step, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex);
+  }
+
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {
     const view = flattenTokens(ops, z, 'rvq', opts.layout, this.dim);
-    const r = residualLoop(ops, this.layers, view.tokens, this.training ? opts.layerMask : undefined);
+    const r = residualLoop(ops, this.layers, view.tokens, trainingLayerMask(ops, this.training, opts.layerMask, this.dropout_mask));
     return { quantized: view.restore(ops, r.quantized), indices: ops.reshape(r.indices, [...view.indexShape, this.layers.length]), loss: r.loss, breakdown: r.breakdown };
   }
 
@@ -115,6 +123,26 @@ export class ResidualVQ extends Module implements Quantizer {
     const f = flattenIndices(ops, indices, 'rvq.indicesToCodes', 1, opts.layout);
     return f.restore(ops, residualCodes(ops, this.layers, f.flat));
   }
+}
+
+/**
+ * The layer mask a residual stack uses: none in eval; in training the
+ * `layerMask` option when given, else the `dropout_mask` buffer that
+ * `beforeStep` refills (present only with quantizeDropout on).
+ */
+export function trainingLayerMask(ops: Ops, training: boolean, given: Tensor | undefined, buffer: Variable | undefined): Tensor | undefined {
+  if (!training) return undefined;
+  return given ?? (buffer ? ops.stopGradient(ops.variable(buffer)) : undefined);
+}
+
+/** A fresh draw per training step, seeded by (seed, step) so a resumed run draws what an uninterrupted one would. */
+export function stepDropoutMask(seed: number, step: number, layers: number, cutoff: number): HostTensor<'float32'> {
+  return quantizeDropoutMask(new Rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) | 0), layers, cutoff, true);
+}
+
+/** All-ones initial value of a `dropout_mask` buffer. */
+export function allLayers(layers: number): HostTensor<'float32'> {
+  return HostTensor.from(new Array<number>(layers).fill(1), [layers]);
 }
 
 /**

@@ -77,6 +77,12 @@ export function quantizerRate(codebookSizes: readonly number[], indexAxis: boole
 export interface TrainableQuantizer extends Quantizer {
   kmeansInit?(batch: HostTensor, opts?: { layout?: ChannelLayout; force?: boolean }): void;
   restartDeadCodes?(batch: HostTensor, opts?: { layout?: ChannelLayout; seed?: number }): number[];
+  /**
+   * Called by a training loop before training step `step` (0-based): sets
+   * per-step state kept in buffers, e.g. the Gumbel temperature of a
+   * schedule or a fresh quantize-dropout mask, so one compiled step follows it.
+   */
+  beforeStep?(step: number): void;
 }
 
 /** A bad constructor argument (what was wrong, and what is valid). */

@@ -59,6 +59,32 @@ describe.each(ENGINES)('gumbel-vq on %s', (engineName) => {
     });
   });
 
+  it('with a schedule, beforeStep(step) sets τ for the next runs of one compiled function', async () => {
+    const fx = loadFixture('gumbel_t05_kl');
+    const c = fx.config;
+    const sched = { warmUpSteps: 4, start: 0.3, max: 1.2, min: 0.2, maxDecaySteps: 20 };
+    const q = new GumbelVQ({ dim: c.num_hiddens, codebookSize: c.n_embed, klWeight: c.kl_weight, temperatureSchedule: sched });
+    const params = Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, float(v as never)]));
+    q.loadStateDict({ ...params, temperature: HostTensor.from([q.temperatureAt(0)], [1]) });
+    // The forward value is the hard code whatever τ is; τ shows in the gradient through the softmax.
+    const scheduled = engine.valueAndGrad((ops, { z, noise, g }) => ({ loss: ops.sum(ops.mul(q.forward(ops, z!, { gumbelNoise: noise! }).quantized, g!)) }), { inputs: ['z'] });
+    const explicit = engine.valueAndGrad(
+      (ops, { z, noise, g, t }) => ({ loss: ops.sum(ops.mul(q.forward(ops, z!, { gumbelNoise: noise!, temperature: ops.reshape(t!, []) }).quantized, g!)) }),
+      { inputs: ['z'] },
+    );
+    const inputs = { z: float(fx.inputs.z), noise: float(fx.inputs.gumbel_noise), g: float(fx.inputs.g) };
+    const seen: number[][] = [];
+    for (const step of [0, 2, 10, 30]) {
+      q.beforeStep(step);
+      const a = await scheduled.run(inputs);
+      const b = await explicit.run({ ...inputs, t: HostTensor.from([q.temperatureAt(step)], [1]) });
+      expectClose(a['grad:z']!, b['grad:z']!, 0, 0, `grad z at step ${step}`);
+      seen.push(Array.from(a['grad:z']!.data));
+    }
+    // τ moved between steps, so the gradients differ.
+    expect(new Set(seen.map((s) => s.join(','))).size).toBeGreaterThan(1);
+  });
+
   it('in-graph noise: finite, indices in range, and the temperature schedule follows taming (warm-up, then cosine)', async () => {
     const q = new GumbelVQ({ dim: 4, codebookSize: 8, temperatureSchedule: { warmUpSteps: 10, start: 0.5, max: 1, min: 0.1, maxDecaySteps: 110 } });
     expect(q.temperatureAt(0)).toBeCloseTo(0.5, 12);

@@ -64,4 +64,23 @@ describe.each(ENGINES)('residual-fsq on %s', (engineName) => {
     const mask = q.sampleDropoutMask();
     expect(mask.data[0]).toBe(1);
   });
+
+  it('with quantizeDropout, beforeStep draws a mask per step that the same compiled function follows; eval ignores it', async () => {
+    const q = new ResidualFSQ({ levels: [5, 3], numQuantizers: 3, quantizeDropout: true, seed: 4 });
+    const x = HostTensor.from(Array.from({ length: 2 * 4 * 2 }, (_, i) => Math.sin(i)), [2, 4, 2]);
+    const f = engine.compile((ops, { x }) => ({ indices: q.forward(ops, x!).indices }));
+    const kept: number[] = [];
+    for (let step = 0; step < 12; step++) {
+      q.beforeStep(step);
+      const mask = Array.from(q.dropout_mask!.value.data);
+      const idx = Array.from((await f.run({ x })).indices!.data);
+      idx.forEach((v, i) => expect(v === -1).toBe(mask[i % 3] === 0));
+      kept.push(mask.reduce((a, b) => a + b, 0));
+    }
+    expect(Math.min(...kept)).toBeLessThan(3);
+    expect(Math.min(...kept)).toBeGreaterThanOrEqual(1);
+    q.eval();
+    const e = await engine.compile((ops, { x }) => ({ indices: q.forward(ops, x!).indices })).run({ x });
+    expect(Array.from(e.indices!.data).every((v) => v >= 0)).toBe(true);
+  });
 });
