@@ -21,6 +21,22 @@ import { SimVQ, simvqSchema, type SimVQConfigInput } from './simvq.js';
 import { QuantizerConfigError } from './types.js';
 import { VectorQuantizer, vqSchema, type VQConfigInput } from './vq.js';
 
+// The public API of each registered kind, re-exported by the package index from here, so a new
+// quantizer is its own file, its test and the lines of this file that import, export and register it.
+export * from './vq.js';
+export * from './cosine-vq.js';
+export * from './lfq.js';
+export * from './fsq.js';
+export * from './rvq.js';
+export * from './bsq.js';
+export * from './simvq.js';
+export * from './ibq.js';
+export * from './gumbel-vq.js';
+export * from './residual-fsq.js';
+export * from './residual-lfq.js';
+export * from './grouped.js';
+export * from './latent-quantization.js';
+
 // Configs are the schemas' input types (fields with defaults optional, nested
 // layer configs too); the factories receive them with defaults filled in.
 declare module '@zoo/core' {
