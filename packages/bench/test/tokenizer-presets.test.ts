@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fsqLevelsFor, quantizerConfig } from '../src/tokenizer/quantizer-config.js';
+import { fsqLevelsFor } from '@zoo/quantizers';
+import { quantizerConfig } from '../src/tokenizer/quantizer-config.js';
 import { presetNames, presetSpec, withQuantizer } from '../src/tokenizer/presets.js';
 import { loadTokenizerSpecs, parseTokenizerSpec, TokenizerSpecError } from '../src/tokenizer/spec.js';
 import { Tokenizer } from '../src/tokenizer/tokenizer.js';

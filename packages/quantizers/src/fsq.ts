@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { Linear } from './linear.js';
 import { straightThrough } from './rotation-trick.js';
-import { QuantizerConfigError, type QuantizeOptions, type Quantizer, type QuantizerOutput } from './types.js';
+import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 export const fsqSchema = z.object({
   /** Levels per channel, each >= 2 (required), e.g. [8, 5, 5, 5] (codebook 1000). */
@@ -21,6 +21,12 @@ export const fsqSchema = z.object({
   dim: z.number().int().positive().optional(),
   /** Symmetric levels in [−1, 1] (arXiv 2411.19842 sec. 3.2). Default false, as the reference. */
   preserveSymmetry: z.boolean().default(false),
+  /**
+   * Bound with clamp(·, −1, 1) instead of tanh (and no atanh shift): for
+   * inputs already soft-clamped into range, as ResidualFSQ does (the
+   * reference's bound_hard_clamp). Default false.
+   */
+  boundHardClamp: z.boolean().default(false),
   /** Seed of the projection init when dim ≠ len(levels) (0). */
   seed: z.number().int().default(0),
 });
@@ -75,16 +81,19 @@ export class FSQ extends Module implements Quantizer {
     if (this.config.preserveSymmetry) {
       // q = 2/(L−1)·floor((L−1)(tanh z + 1)/2 + 0.5) − 1, floor straight-through.
       const lm1 = ops.constant(this.row(lv.map((l) => l - 1)), [1, n]);
-      const bracket = ops.add(ops.div(ops.mul(lm1, ops.add(ops.tanh(x), 1)), 2), 0.5);
+      const squashed = this.config.boundHardClamp ? ops.clip(x, -1, 1) : ops.tanh(x);
+      const bracket = ops.add(ops.div(ops.mul(lm1, ops.add(squashed, 1)), 2), 0.5);
       const floored = straightThrough(ops, bracket, ops.floor(bracket));
       return ops.sub(ops.mul(floored, ops.constant(this.row(lv.map((l) => 2 / (l - 1))), [1, n])), 1);
     }
     // float32 arithmetic in the reference's order: (L − 1)·(1 + eps) / 2, atanh(offset / half_l).
     const halfL = lv.map((l) => Math.fround((l - 1) * Math.fround(1 + BOUND_EPS)) / 2);
     const offset = lv.map((l) => (l % 2 === 0 ? 0.5 : 0));
-    const shift = lv.map((_, i) => Math.fround(Math.atanh(Math.fround(offset[i]! / halfL[i]!))));
+    const hard = this.config.boundHardClamp;
+    const shift = lv.map((_, i) => Math.fround(hard ? Math.fround(offset[i]! / halfL[i]!) : Math.atanh(Math.fround(offset[i]! / halfL[i]!))));
+    const shifted = ops.add(x, ops.constant(shift, [1, n]));
     const bounded = ops.sub(
-      ops.mul(ops.tanh(ops.add(x, ops.constant(shift, [1, n]))), ops.constant(halfL, [1, n])),
+      ops.mul(hard ? ops.clip(shifted, -1, 1) : ops.tanh(shifted), ops.constant(halfL, [1, n])),
       ops.constant(offset, [1, n]),
     );
     const rounded = straightThrough(ops, bounded, ops.round(bounded));
@@ -134,6 +143,11 @@ export class FSQ extends Module implements Quantizer {
     return ops.cast(this.levelIndices(ops, codes), 'int32');
   }
 
+  /** One code of `codebookSize` per token. */
+  rate(): QuantizerRate {
+    return quantizerRate([this.codebookSize], false);
+  }
+
   indicesToCodes(ops: Ops, indices: Tensor, opts: QuantizeOptions = {}): Tensor {
     const n = this.levels.length;
     const f = flattenIndices(ops, indices, 'fsq.indicesToCodes', 0, opts.layout);
@@ -145,4 +159,26 @@ export class FSQ extends Module implements Quantizer {
     const codes = this.codesFromLevels(ops, li);
     return f.restore(ops, this.project_out ? this.project_out.forward(ops, codes) : codes);
   }
+}
+
+/**
+ * FSQ levels for a codebook size, Table 1 of Mentzer et al. 2023 ("Finite
+ * Scalar Quantization"): 2^8 -> [8,6,5], 2^10 -> [8,5,5,5], 2^12 -> [7,5,5,5,5],
+ * 2^14 -> [8,8,8,6,5], 2^16 -> [8,8,8,5,5,5]. Other sizes: as many 4-level
+ * channels as fit (then one 2-level channel for an odd power of two).
+ */
+export function fsqLevelsFor(codebookSize: number): number[] {
+  const table: Record<number, number[]> = {
+    256: [8, 6, 5],
+    1024: [8, 5, 5, 5],
+    4096: [7, 5, 5, 5, 5],
+    16384: [8, 8, 8, 6, 5],
+    65536: [8, 8, 8, 5, 5, 5],
+  };
+  const hit = table[codebookSize];
+  if (hit) return [...hit];
+  const bits = Math.max(1, Math.round(Math.log2(codebookSize)));
+  const levels = new Array<number>(Math.floor(bits / 2)).fill(4);
+  if (bits % 2) levels.push(2);
+  return levels;
 }

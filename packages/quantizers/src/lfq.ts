@@ -8,11 +8,11 @@
  */
 import { HostTensor, Module, Rng, type Ops, type Tensor } from '@zoo/core';
 import { z } from 'zod';
-import { flattenIndices, flattenTokens, mse } from './layout.js';
+import { flattenIndices, flattenTokens, l2normalize, mse } from './layout.js';
 import { lfqEntropy } from './lfq-entropy.js';
 import { Linear } from './linear.js';
 import { straightThrough } from './rotation-trick.js';
-import { QuantizerConfigError, type QuantizeOptions, type Quantizer, type QuantizerOutput } from './types.js';
+import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -60,6 +60,13 @@ export const lfqSchema = z.object({
    * rows before the [tokens, 2^bits] probabilities exist; see lfq-entropy.ts.
    */
   fracPerSampleEntropy: z.number().gt(0).lte(1).default(1),
+  /**
+   * Binary spherical quantization (BSQ, Zhao et al. 2024, arXiv 2406.07548;
+   * the reference's `spherical`): each codebook's input is l2-normalised
+   * (× codebookScale) and the codes are ±codebookScale/√d, so inputs and codes
+   * lie on one sphere. Default false; the `bsq` quantizer sets it.
+   */
+  spherical: z.boolean().default(false),
   /** Seed of the projection init and of the entropy token samples (0). */
   seed: z.number().int().default(0),
 });
@@ -80,6 +87,8 @@ export class LFQ extends Module implements Quantizer {
   readonly numCodebooks: number;
   readonly keepNumCodebooksDim: boolean;
   readonly factorizedBits: readonly number[];
+  /** Magnitude of each code entry: codebookScale, or codebookScale/√d on the sphere (float32 as the reference rounds it). */
+  readonly codeValue: number;
   readonly project_in?: Linear;
   readonly project_out?: Linear;
   /** Seeds of the entropy token samples, one draw per forward. */
@@ -97,6 +106,8 @@ export class LFQ extends Module implements Quantizer {
     if (!this.keepNumCodebooksDim && c.numCodebooks > 1) {
       throw new QuantizerConfigError('lfq', `keepNumCodebooksDim must be true with numCodebooks = ${c.numCodebooks} (one index per codebook)`);
     }
+    const f = Math.fround;
+    this.codeValue = c.spherical ? f(f(c.codebookScale / f(Math.sqrt(f(this.codebookDim * c.codebookScale * c.codebookScale)))) * c.codebookScale) : c.codebookScale;
     this.factorizedBits = c.factorizedBits ?? [this.codebookDim];
     const sum = this.factorizedBits.reduce((a, b) => a + b, 0);
     if (sum !== this.codebookDim) {
@@ -130,11 +141,12 @@ export class LFQ extends Module implements Quantizer {
     const nc = this.numCodebooks;
     const view = flattenTokens(ops, z, 'lfq', opts.layout, this.dim);
     const m = view.tokens.shape[0]!;
-    const x = this.project_in ? this.project_in.forward(ops, view.tokens) : view.tokens; // [M, C·d]
+    let x = this.project_in ? this.project_in.forward(ops, view.tokens) : view.tokens; // [M, C·d]
+    if (c.spherical) x = ops.reshape(ops.mul(l2normalize(ops, ops.reshape(x, [m, nc, d]), 1e-12), c.codebookScale), [m, nc * d]);
     // bit = [x > 0] as relu(sign(x)): no bool tensor on the gradient tape, and x = 0 gives
     // bit 0 / code −scale like the reference's where(x > 0, s, −s).
     const bitFlat = ops.stopGradient(ops.relu(ops.sign(x)));
-    const q = ops.mul(ops.sub(ops.mul(bitFlat, 2), 1), c.codebookScale);
+    const q = ops.mul(ops.sub(ops.mul(bitFlat, 2), 1), this.codeValue);
     const bits = ops.reshape(bitFlat, [m, nc, d]);
     const weights = ops.constant(this.bitWeights(), [d]);
     // Exact in float32 for d <= 24; int32 like the reference's long indices.
@@ -145,7 +157,7 @@ export class LFQ extends Module implements Quantizer {
     if (this.training) {
       const ent = lfqEntropy(ops, ops.reshape(x, [m, nc, d]), {
         groups: this.factorizedBits,
-        scale: c.codebookScale,
+        scale: this.codeValue,
         invTemperature: opts.invTemperature ?? c.invTemperature,
         msbFirst: c.bitOrder === 'msb-first',
         sequentialDot: c.entropyDot === 'sequential',
@@ -166,6 +178,11 @@ export class LFQ extends Module implements Quantizer {
   }
 
   /** Indices -> ±scale codes -> project_out, in the layout `forward` would return. */
+  /** One code of `codebookSize` per codebook; a trailing index axis when keepNumCodebooksDim. */
+  rate(): QuantizerRate {
+    return quantizerRate(new Array<number>(this.numCodebooks).fill(this.codebookSize), this.keepNumCodebooksDim);
+  }
+
   indicesToCodes(ops: Ops, indices: Tensor, opts: QuantizeOptions = {}): Tensor {
     const d = this.codebookDim;
     const nc = this.numCodebooks;
@@ -174,7 +191,7 @@ export class LFQ extends Module implements Quantizer {
     const idx = ops.reshape(ops.cast(f.flat, 'float32'), [m, nc, 1]);
     const shifted = ops.floor(ops.div(idx, ops.constant(this.bitWeights(), [d])));
     const bit = ops.sub(shifted, ops.mul(ops.floor(ops.div(shifted, 2)), 2)); // shifted mod 2
-    const scale = this.config.codebookScale;
+    const scale = this.codeValue;
     let codes = ops.reshape(ops.sub(ops.mul(bit, 2 * scale), scale), [m, nc * d]);
     if (this.project_out) codes = this.project_out.forward(ops, codes);
     return f.restore(ops, codes);
@@ -184,7 +201,7 @@ export class LFQ extends Module implements Quantizer {
   implicitCodebook(): HostTensor<'float32'> {
     const d = this.codebookDim;
     const w = this.bitWeights();
-    const s = this.config.codebookScale;
+    const s = this.codeValue;
     const out = new Float32Array(this.codebookSize * d);
     for (let k = 0; k < this.codebookSize; k++) for (let i = 0; i < d; i++) out[k * d + i] = Math.floor(k / w[i]!) % 2 === 1 ? s : -s;
     return new HostTensor([this.codebookSize, d], out, 'float32');

@@ -5,13 +5,13 @@
  * left over, residual_{i+1} = residual_i − sg(q_i); the output is Σ q_i.
  * Quantize dropout (train only) keeps a random prefix of the layers per step.
  */
-import { HostTensor, Module, Rng, type Ops, type Tensor } from '@zoo/core';
+import { HostTensor, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
 import { z } from 'zod';
 import { CosineVectorQuantizer, cosineVQSchema } from './cosine-vq.js';
 import { FSQ, fsqSchema } from './fsq.js';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { LFQ, lfqSchema } from './lfq.js';
-import { QuantizerConfigError, type QuantizeOptions, type Quantizer, type QuantizerOutput } from './types.js';
+import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 import { VectorQuantizer, vqSchema } from './vq.js';
 
 /** One layer kind with its config; every layer of the stack is built from it. */
@@ -64,6 +64,8 @@ function buildLayer(spec: LayerSpec, i: number): Quantizer {
 export class ResidualVQ extends Module implements Quantizer {
   readonly config: RVQConfig;
   readonly layers: Quantizer[];
+  /** Quantize-dropout mask [numQuantizers] that `beforeStep` draws (state key `dropout_mask`; only with quantizeDropout). */
+  readonly dropout_mask?: Variable;
   private readonly rng: Rng;
 
   constructor(config: RVQConfigInput) {
@@ -80,6 +82,7 @@ export class ResidualVQ extends Module implements Quantizer {
       Array.from({ length: c.numQuantizers }, (_, i) => buildLayer(c.layer, i)),
     );
     this.rng = new Rng(c.seed);
+    if (c.quantizeDropout) this.dropout_mask = this.buffer('dropout_mask', allLayers(c.numQuantizers));
     this.namedVariables();
   }
 
@@ -96,61 +99,115 @@ export class ResidualVQ extends Module implements Quantizer {
    * [cutoff, L−1], layers 0..k active. All ones when dropout is off.
    */
   sampleDropoutMask(): HostTensor<'float32'> {
-    const l = this.config.numQuantizers;
-    const cut = this.config.quantizeDropoutCutoffIndex;
-    const k = this.config.quantizeDropout ? cut + this.rng.int(l - cut) : l - 1;
-    return HostTensor.from(Array.from({ length: l }, (_, i) => (i <= k ? 1 : 0)), [l]);
+    return quantizeDropoutMask(this.rng, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex, this.config.quantizeDropout);
+  }
+
+  /** With quantizeDropout: a fresh mask for training step `step` into `dropout_mask` (used when no `layerMask` is passed). */
+  beforeStep(step: number): void {
+    if (this.dropout_mask) this.dropout_mask.value = stepDropoutMask(this.config.seed, step, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex);
   }
 
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {
     const view = flattenTokens(ops, z, 'rvq', opts.layout, this.dim);
-    const m = view.tokens.shape[0]!;
-    const mask = this.training ? opts.layerMask : undefined;
-    let residual = ops.reshape(view.tokens, [1, m, this.dim]);
-    let quantized: Tensor | undefined;
-    let loss: Tensor | undefined;
-    const indices: Tensor[] = [];
-    const losses: Tensor[] = [];
-    const breakdown: Record<string, Tensor> = {};
-    this.layers.forEach((layer, i) => {
-      const o = layer.forward(ops, residual, { layout: 'channels-last' });
-      const keep = mask ? ops.slice(mask, [i], [i + 1], [0]) : undefined; // [1]
-      const q = keep ? ops.mul(o.quantized, keep) : o.quantized;
-      const li = keep ? ops.mul(o.loss, ops.reshape(keep, [])) : o.loss;
-      // Dropped layers report index −1 (the reference's convention).
-      const idx = keep
-        ? ops.cast(ops.sub(ops.mul(ops.add(ops.cast(o.indices, 'float32'), 1), keep), 1), 'int32')
-        : o.indices;
-      quantized = quantized ? ops.add(quantized, q) : q;
-      loss = loss ? ops.add(loss, li) : li;
-      residual = ops.sub(residual, ops.stopGradient(q));
-      indices.push(ops.reshape(idx, [m, 1]));
-      losses.push(ops.reshape(li, [1]));
-      for (const [k, v] of Object.entries(o.breakdown)) breakdown[`layer${i}.${k}`] = v;
-    });
-    breakdown['losses'] = ops.concat(losses, 0);
-    const idx = ops.concat(indices, 1); // [M, L]
-    return {
-      quantized: view.restore(ops, ops.reshape(quantized!, [m, this.dim])),
-      indices: ops.reshape(idx, [...view.indexShape, this.layers.length]),
-      loss: loss!,
-      breakdown,
-    };
+    const r = residualLoop(ops, this.layers, view.tokens, trainingLayerMask(ops, this.training, opts.layerMask, this.dropout_mask));
+    return { quantized: view.restore(ops, r.quantized), indices: ops.reshape(r.indices, [...view.indexShape, this.layers.length]), loss: r.loss, breakdown: r.breakdown };
+  }
+
+  /** One index per layer (a trailing axis of numQuantizers), each layer's own codebook size. */
+  rate(): QuantizerRate {
+    return quantizerRate(this.layers.flatMap((l) => l.rate().codebookSizes), true);
   }
 
   /** Σ of each layer's codes for indices [..., L]; index −1 (dropped layer) contributes 0. */
   indicesToCodes(ops: Ops, indices: Tensor, opts: QuantizeOptions = {}): Tensor {
     const f = flattenIndices(ops, indices, 'rvq.indicesToCodes', 1, opts.layout);
-    const m = f.flat.shape[0]!;
-    let sum: Tensor | undefined;
-    this.layers.forEach((layer, i) => {
-      const idx = ops.cast(ops.reshape(ops.slice(f.flat, [i], [i + 1], [1]), [1, m]), 'float32');
-      const valid = ops.cast(ops.greaterEqual(idx, 0), 'float32');
-      const safe = ops.cast(ops.maximum(idx, 0), 'int32');
-      const codes = layer.indicesToCodes(ops, safe, { layout: 'channels-last' }); // [1, M, D]
-      const c = ops.mul(ops.reshape(codes, [m, this.dim]), ops.reshape(valid, [m, 1]));
-      sum = sum ? ops.add(sum, c) : c;
-    });
-    return f.restore(ops, sum!);
+    return f.restore(ops, residualCodes(ops, this.layers, f.flat));
   }
+}
+
+/**
+ * The layer mask a residual stack uses: none in eval; in training the
+ * `layerMask` option when given, else the `dropout_mask` buffer that
+ * `beforeStep` refills (present only with quantizeDropout on).
+ */
+export function trainingLayerMask(ops: Ops, training: boolean, given: Tensor | undefined, buffer: Variable | undefined): Tensor | undefined {
+  if (!training) return undefined;
+  return given ?? (buffer ? ops.stopGradient(ops.variable(buffer)) : undefined);
+}
+
+/** A fresh draw per training step, seeded by (seed, step) so a resumed run draws what an uninterrupted one would. */
+export function stepDropoutMask(seed: number, step: number, layers: number, cutoff: number): HostTensor<'float32'> {
+  return quantizeDropoutMask(new Rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) | 0), layers, cutoff, true);
+}
+
+/** All-ones initial value of a `dropout_mask` buffer. */
+export function allLayers(layers: number): HostTensor<'float32'> {
+  return HostTensor.from(new Array<number>(layers).fill(1), [layers]);
+}
+
+/**
+ * Host-side quantize-dropout draw, as vector-quantize-pytorch: k uniform in
+ * [cutoff, L−1], layers 0..k active (float32 1 / 0). All ones when off.
+ */
+export function quantizeDropoutMask(rng: Rng, layers: number, cutoff: number, on: boolean): HostTensor<'float32'> {
+  const k = on ? cutoff + rng.int(layers - cutoff) : layers - 1;
+  return HostTensor.from(Array.from({ length: layers }, (_, i) => (i <= k ? 1 : 0)), [layers]);
+}
+
+/**
+ * The residual loop of every residual quantizer over tokens [M, D]: layer i
+ * quantizes residual_i / s_i and its output is scaled back by s_i (s_i = 1
+ * unless `scales` gives a per-channel row, as ResidualFSQ's L^−i), then
+ * residual_{i+1} = residual_i − sg(q_i) and the output is Σ q_i. A layer
+ * whose `mask` entry is 0 adds nothing, loses nothing and reports index −1.
+ */
+export function residualLoop(
+  ops: Ops,
+  layers: readonly Quantizer[],
+  tokens: Tensor,
+  mask?: Tensor,
+  scales?: readonly (readonly number[])[],
+): { quantized: Tensor; indices: Tensor; loss: Tensor; breakdown: Record<string, Tensor> } {
+  const [m, d] = tokens.shape as [number, number];
+  let residual = ops.reshape(tokens, [1, m, d]);
+  let quantized: Tensor | undefined;
+  let loss: Tensor | undefined;
+  const indices: Tensor[] = [];
+  const losses: Tensor[] = [];
+  const breakdown: Record<string, Tensor> = {};
+  layers.forEach((layer, i) => {
+    const scale = scales?.[i] ? ops.constant(scales[i]!, [1, 1, d]) : undefined;
+    const o = layer.forward(ops, scale ? ops.div(residual, scale) : residual, { layout: 'channels-last' });
+    const keep = mask ? ops.slice(mask, [i], [i + 1], [0]) : undefined; // [1]
+    let q = scale ? ops.mul(o.quantized, scale) : o.quantized;
+    if (keep) q = ops.mul(q, keep);
+    const li = keep ? ops.mul(o.loss, ops.reshape(keep, [])) : o.loss;
+    // Dropped layers report index −1 (the reference's convention).
+    const idx = keep ? ops.cast(ops.sub(ops.mul(ops.add(ops.cast(o.indices, 'float32'), 1), keep), 1), 'int32') : o.indices;
+    quantized = quantized ? ops.add(quantized, q) : q;
+    loss = loss ? ops.add(loss, li) : li;
+    residual = ops.sub(residual, ops.stopGradient(q));
+    indices.push(ops.reshape(idx, [m, 1]));
+    losses.push(ops.reshape(li, [1]));
+    for (const [k, v] of Object.entries(o.breakdown)) breakdown[`layer${i}.${k}`] = v;
+  });
+  breakdown['losses'] = ops.concat(losses, 0);
+  return { quantized: ops.reshape(quantized!, [m, d]), indices: ops.concat(indices, 1), loss: loss!, breakdown };
+}
+
+/** Σ_i s_i·codes_i for flat indices [M, L]; index −1 (a dropped layer) contributes 0. */
+export function residualCodes(ops: Ops, layers: readonly Quantizer[], flat: Tensor, scales?: readonly (readonly number[])[]): Tensor {
+  const m = flat.shape[0]!;
+  let sum: Tensor | undefined;
+  layers.forEach((layer, i) => {
+    const idx = ops.cast(ops.reshape(ops.slice(flat, [i], [i + 1], [1]), [1, m]), 'float32');
+    const valid = ops.cast(ops.greaterEqual(idx, 0), 'float32');
+    const safe = ops.cast(ops.maximum(idx, 0), 'int32');
+    const codes = layer.indicesToCodes(ops, safe, { layout: 'channels-last' }); // [1, M, D]
+    const d = codes.shape[2]!;
+    let c = ops.mul(ops.reshape(codes, [m, d]), ops.reshape(valid, [m, 1]));
+    if (scales?.[i]) c = ops.mul(c, ops.constant(scales[i]!, [1, d]));
+    sum = sum ? ops.add(sum, c) : c;
+  });
+  return sum!;
 }

@@ -4,7 +4,7 @@
  * scalar auxiliary loss to add to the training objective, and the loss's
  * unweighted parts for logging.
  */
-import type { Module, Ops, Tensor } from '@zoo/core';
+import type { HostTensor, Module, Ops, Tensor } from '@zoo/core';
 
 /**
  * Where the channel (feature) axis of the input sits.
@@ -47,6 +47,42 @@ export interface Quantizer extends Module {
    * rank-2 index arrays [B, N], channels-first for image/video index arrays).
    */
   indicesToCodes(ops: Ops, indices: Tensor, opts?: QuantizeOptions): Tensor;
+  /** How many codes one token carries, for rate (bits per token) and index-shape bookkeeping. */
+  rate(): QuantizerRate;
+}
+
+/**
+ * The rate of a quantizer: the codebook size behind each index a token gets.
+ * `indexAxis` says whether `forward`'s indices carry a trailing axis of
+ * `codebookSizes.length` entries (several codebooks, residual layers, groups)
+ * or none (one code per token).
+ */
+export interface QuantizerRate {
+  codebookSizes: number[];
+  indexAxis: boolean;
+  /** Σ log2(codebook size): bits per token. */
+  bitsPerToken: number;
+}
+
+/** `QuantizerRate` from the per-index codebook sizes. */
+export function quantizerRate(codebookSizes: readonly number[], indexAxis: boolean): QuantizerRate {
+  return { codebookSizes: [...codebookSizes], indexAxis, bitsPerToken: codebookSizes.reduce((b, k) => b + Math.log2(k), 0) };
+}
+
+/**
+ * A quantizer as a training loop drives it: the forward contract plus the
+ * host-side hooks some kinds have (VQ codebooks: k-means init from the first
+ * batch, dead-code restarts between steps).
+ */
+export interface TrainableQuantizer extends Quantizer {
+  kmeansInit?(batch: HostTensor, opts?: { layout?: ChannelLayout; force?: boolean }): void;
+  restartDeadCodes?(batch: HostTensor, opts?: { layout?: ChannelLayout; seed?: number }): number[];
+  /**
+   * Called by a training loop before training step `step` (0-based): sets
+   * per-step state kept in buffers, e.g. the Gumbel temperature of a
+   * schedule or a fresh quantize-dropout mask, so one compiled step follows it.
+   */
+  beforeStep?(step: number): void;
 }
 
 /** A bad constructor argument (what was wrong, and what is valid). */

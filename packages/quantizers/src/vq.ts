@@ -16,10 +16,12 @@ import { rotationTrick, straightThrough } from './rotation-trick.js';
 import {
   QuantizerConfigError,
   QuantizerStateError,
+  quantizerRate,
   type ChannelLayout,
   type QuantizeOptions,
   type Quantizer,
   type QuantizerOutput,
+  type QuantizerRate,
 } from './types.js';
 
 const positiveInt = z.number().int().positive();
@@ -203,6 +205,11 @@ export class VectorQuantizer extends Module implements Quantizer {
     };
     if (near.scores) result.distances = ops.reshape(near.scores, [...view.indexShape, c.codebookSize]);
     return result;
+  }
+
+  /** One code of `codebookSize` per token. */
+  rate(): QuantizerRate {
+    return quantizerRate([this.codebookSize], false);
   }
 
   indicesToCodes(ops: Ops, indices: Tensor, opts: QuantizeOptions = {}): Tensor {

@@ -7,7 +7,7 @@
 import type { Argv } from 'yargs';
 import { join } from 'node:path';
 import { presetNames } from '../tokenizer/presets.js';
-import { QUANTIZER_NAMES } from '../tokenizer/quantizer-config.js';
+import { quantizerNames } from '@zoo/quantizers';
 import { DATASET_NAMES } from '../run/datasets.js';
 import { RunOptionsError, runOptionsSchema, type RunOptionsInput } from '../run/options.js';
 import { parsePriorConfig, priorConfigSchema } from '../prior/config.js';
@@ -100,7 +100,7 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         .option('pad-short', { type: 'boolean', default: D.padShort, describe: 'repeat the last frame of videos shorter than --frames (rows are marked); without it they are skipped and counted' })
         .option('tokenizers', { type: 'string', default: D.tokenizers.join(','), describe: `comma-separated presets (${presetNames().join(', ')}) or onnx:ENCODE.onnx,DECODE.onnx` })
         .option('config', { type: 'string', describe: 'JSON tokenizer spec file (one spec or a non-empty array), used instead of --tokenizers (default: none)' })
-        .option('quantizers', { type: 'string', describe: `comma-separated quantizers swapped into each tokenizer (${QUANTIZER_NAMES.join(', ')}); default vq,cosine-vq,lfq,fsq for a single preset, else each preset's own` })
+        .option('quantizers', { type: 'string', describe: `comma-separated quantizers swapped into each tokenizer (${quantizerNames().join(', ')}); default vq,cosine-vq,lfq,fsq for a single preset, else each preset's own` })
         .option('codebook-size', { type: 'string', default: String(D.codebookSize), describe: 'codes per codebook; a comma-separated list sweeps sizes (one unit each)' })
         .option('steps', { type: 'number', default: D.steps, describe: 'training steps per tokenizer' })
         .option('batch', { type: 'number', default: D.batch, describe: 'clips per batch' })

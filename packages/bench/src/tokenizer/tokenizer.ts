@@ -8,11 +8,11 @@
  * [-1, 1] (taming / MAGVIT). Datasets hand over [B, T, H, W, 3] in [0, 1];
  * `toModel` / `toPixels` convert inside the traced graphs.
  */
-import { createDynamic, HostTensor, Module, ShapeError, type Ops, type Shape, type Tensor, type Variable } from '@zoo/core';
+import { createDynamic, Module, ShapeError, type Ops, type Shape, type Tensor, type Variable } from '@zoo/core';
 import '@zoo/encoders-3d';
 import '@zoo/quantizers';
 import '@zoo/discriminators';
-import type { ChannelLayout } from '@zoo/quantizers';
+import type { TrainableQuantizer } from '@zoo/quantizers';
 import type { TokenizerSpec } from './spec.js';
 import { TokenizerSpecError } from './spec.js';
 import { initCodecModule } from './init.js';
@@ -22,15 +22,8 @@ export interface CodecModule extends Module {
   forward(ops: Ops, x: Tensor): Tensor;
 }
 
-/** The quantizer contract of @zoo/quantizers, plus the optional host-side hooks of the VQ kinds. */
-export interface QuantizerModule extends Module {
-  readonly dim: number;
-  readonly codebookSize: number;
-  forward(ops: Ops, z: Tensor): { quantized: Tensor; indices: Tensor; loss: Tensor; breakdown: Record<string, Tensor> };
-  indicesToCodes(ops: Ops, indices: Tensor): Tensor;
-  kmeansInit?(batch: HostTensor, opts?: { layout?: ChannelLayout; force?: boolean }): void;
-  restartDeadCodes?(batch: HostTensor, opts?: { layout?: ChannelLayout; seed?: number }): number[];
-}
+/** The quantizer contract, with the VQ kinds' optional host-side hooks (@zoo/quantizers). */
+export type QuantizerModule = TrainableQuantizer;
 
 export interface DiscriminatorModule extends Module {
   forward(ops: Ops, video: Tensor): Tensor;
@@ -106,11 +99,9 @@ export class Tokenizer extends Module {
 
   /** Per-clip token grid and codebook sizes, from a traced or concrete index shape [B, ...grid(, L)]. */
   rateOf(indexShape: Shape): { tokenShape: number[]; codebookSizes: number[] } {
-    const q = this.quantizer as QuantizerModule & { layers?: unknown[]; numCodebooks?: number; keepNumCodebooksDim?: boolean };
-    const levels = q.layers?.length ?? (q.keepNumCodebooksDim ? (q.numCodebooks ?? 1) : 1);
+    const r = this.quantizer.rate();
     const grid = indexShape.slice(1);
-    const tokenShape = levels > 1 ? grid.slice(0, -1) : grid;
-    return { tokenShape, codebookSizes: new Array<number>(levels).fill(q.codebookSize) };
+    return { tokenShape: r.indexAxis ? grid.slice(0, -1) : grid, codebookSizes: r.codebookSizes };
   }
 }
 

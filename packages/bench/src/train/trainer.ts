@@ -194,6 +194,7 @@ export async function train(opts: TrainerOptions): Promise<TrainResult> {
   for (let step = state.step; step < cfg.steps; step++) {
     const { batch, epoch, batchInEpoch } = await stream.next();
     const lr = learningRate(cfg, step);
+    q.beforeStep?.(step);
     let values: Record<string, number>;
     let recon: HostTensor | undefined;
     if (ganOn(step)) {
