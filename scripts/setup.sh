@@ -17,6 +17,8 @@ need_apt=()
 # (ZOO_SETUP_NO_TEST_DEPS=1 skips what only the tests need, e.g. in deploy/Dockerfile).
 if [[ -z "${ZOO_SETUP_NO_TEST_DEPS:-}" ]]; then
   [[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
+  # PyTorch (CPU) runs the `bench step` peer, whose test checks that it computes our model's loss.
+  /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_apt+=(python3-torch libopenblas0-pthread)
 fi
 if ((${#need_apt[@]})); then
   if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi

@@ -6,6 +6,7 @@ export * from './tensor.js';
 export * from './ops.js';
 export * from './util/rng.js';
 export * from './util/unknown-keys.js';
+export * from './util/timing.js';
 export * from './nn/variable.js';
 export * from './nn/module.js';
 export * from './nn/index.js';

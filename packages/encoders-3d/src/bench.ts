@@ -3,7 +3,7 @@
  * `pnpm bench encoders`). Reports clips per second; compare families
  * within one run rather than across machines.
  */
-import { HostTensor, Rng, sizeOf, type Engine, type Tensor } from '@zoo/core';
+import { HostTensor, Rng, sizeOf, timeRepeats, type Engine, type Tensor } from '@zoo/core';
 import { createFromPreset, getPreset } from './presets.js';
 import type { EncoderFamily } from './config.js';
 import { latentFrames } from './families.js';
@@ -19,7 +19,7 @@ export interface BenchEncodersOptions {
   batch?: number;
   /** Untimed calls before timing (the onnx engine compiles on the first). Default 1. */
   warmup?: number;
-  /** Timed calls. Default 3. */
+  /** Timed calls (the median is reported). Default 3. */
   repeats?: number;
   /** Progress lines. */
   log?: (line: string) => void;
@@ -40,11 +40,9 @@ export interface EncoderBenchRow {
 
 const defaults: Record<EncoderFamily, string> = { conv2d: 'vqgan-small', inflated3d: 'magvit-small', causal3d: 'magvit2-small' };
 
+/** Median seconds per call after the warm-up (core's shared timing statistic). */
 async function timeCalls(run: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const t0 = performance.now();
-  for (let i = 0; i < repeats; i++) await run();
-  return (performance.now() - t0) / 1000 / repeats;
+  return (await timeRepeats(run, { warmup, repeats })).medianMs / 1000;
 }
 
 export async function benchEncoders(engine: Engine, opts: BenchEncodersOptions = {}): Promise<EncoderBenchRow[]> {

@@ -6,7 +6,7 @@
  * timed in interleaved rounds so a machine slowing down mid-run shifts all of
  * them alike and their ratios stay meaningful.
  */
-import { HostTensor, Rng, type Engine, type Ops, type Tensor } from '@zoo/core';
+import { HostTensor, Rng, timingStats, type Engine, type Ops, type Tensor } from '@zoo/core';
 import { LFQ } from './lfq.js';
 import { withCpuSteal } from './cpu-steal.js';
 import { withPeakMemory, type PeakMemory } from './peak-memory.js';
@@ -66,7 +66,6 @@ export interface QuantizerBenchResult {
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function time(run: () => Promise<unknown>, repeats: number): Promise<BenchTiming> {
   return (await timeInterleaved([run], repeats))[0]!;
@@ -88,7 +87,7 @@ async function timeInterleaved(runs: readonly (() => Promise<unknown>)[], repeat
       times[i]!.push((performance.now() - t0) / 1000);
     }
   }
-  return runs.map((_, i) => ({ seconds: median(times[i]!), firstRunSeconds: first[i]!, runs: repeats }));
+  return runs.map((_, i) => ({ seconds: timingStats(times[i]!).medianMs, firstRunSeconds: first[i]!, runs: repeats }));
 }
 
 function randomTensor(shape: number[], rng: Rng, std: number): HostTensor<'float32'> {

@@ -26,7 +26,7 @@ export function benchEngineCommand(y: Argv, io: CliIo): Argv {
           default: Object.keys(WORKLOADS).join(','),
           describe: `comma-separated, from: ${Object.keys(WORKLOADS).join(', ')}`,
         })
-        .option('repeats', { type: 'number', default: 5, describe: 'timed runs after one warm-up (best is reported)' })
+        .option('repeats', { type: 'number', default: 5, describe: 'timed runs after one warm-up (the median is reported)' })
         .option('budget-seconds', {
           type: 'number',
           default: 20,

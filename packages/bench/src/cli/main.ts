@@ -14,6 +14,7 @@ import { mergeCommand } from './merge.js';
 import { exportCommand } from './export.js';
 import { benchDataCommand } from './bench-data.js';
 import { benchEncodersCommand, benchQuantizersCommand } from './bench-models.js';
+import { benchStepCommand } from './bench-step.js';
 
 /** A usage mistake (unknown command or option, bad choice): reported without a stack. */
 export class CliUsageError extends Error {
@@ -40,7 +41,7 @@ function requireValues(argv: readonly string[], opts: { boolean: string[]; count
 export type CommandInstaller = (y: Argv, io: CliIo, ctx: CliContext) => Argv;
 
 /** Every subcommand; later commands (bench, export, merge) join this list. */
-export const COMMANDS: readonly CommandInstaller[] = [envCommand, registryCommand, benchEngineCommand, benchDataCommand, benchEncodersCommand, benchQuantizersCommand, tokenizersCommand, mergeCommand, exportCommand];
+export const COMMANDS: readonly CommandInstaller[] = [envCommand, registryCommand, benchEngineCommand, benchDataCommand, benchEncodersCommand, benchQuantizersCommand, benchStepCommand, tokenizersCommand, mergeCommand, exportCommand];
 
 /** yargs names options without their dashes ("Argument: split"); say them as the user types them. */
 function asTyped(msg: string): string {

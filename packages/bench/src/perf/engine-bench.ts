@@ -8,6 +8,7 @@
 import {
   HostTensor,
   Rng,
+  timeRepeats,
   Variable,
   sizeOf,
   silu,
@@ -119,7 +120,7 @@ export interface Timing {
   workload: string;
   engine: string;
   phase: 'forward' | 'train';
-  /** Best of the timed runs, in milliseconds (min is the least noisy on a shared machine). */
+  /** Median of the timed runs after one warm-up, in milliseconds (core's timingStats). */
   ms: number;
   runs: number;
   gflops: number;
@@ -127,8 +128,7 @@ export interface Timing {
 
 /**
  * Times `phase` of a workload: one warm-up call (compilation, allocation), then
- * up to `repeats` runs while the total stays under `budgetMs`. A warm-up that
- * alone exceeds the budget is reported as a single run.
+ * up to `repeats` runs while their total stays under `budgetMs` (at least one).
  */
 export async function timeWorkload(
   engine: Engine,
@@ -147,23 +147,8 @@ export async function timeWorkload(
     });
     run = () => step.run(w.inputs);
   }
-  const t0 = performance.now();
-  await run();
-  const warm = performance.now() - t0;
-  let best = warm;
-  let runs = 1;
-  if (warm < opts.budgetMs) {
-    best = Infinity;
-    runs = 0;
-    const start = performance.now();
-    while (runs < opts.repeats && (runs === 0 || performance.now() - start < opts.budgetMs)) {
-      const s = performance.now();
-      await run();
-      best = Math.min(best, performance.now() - s);
-      runs++;
-    }
-  }
+  const { medianMs, n } = await timeRepeats(run, { warmup: 1, repeats: opts.repeats, budgetMs: opts.budgetMs });
   // A train step costs about three forward passes (forward, input grad, weight grad).
   const flops = phase === 'train' ? 3 * w.forwardFlops : w.forwardFlops;
-  return { workload: w.name, engine: engine.name === 'tfjs' ? `tfjs-${engine.device}` : `onnx-${engine.device}`, phase, ms: best, runs, gflops: flops / (best * 1e6) };
+  return { workload: w.name, engine: engine.name === 'tfjs' ? `tfjs-${engine.device}` : `onnx-${engine.device}`, phase, ms: medianMs, runs: n, gflops: flops / (medianMs * 1e6) };
 }
