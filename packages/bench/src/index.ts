@@ -12,3 +12,4 @@ export type { CliIo } from './cli/io.js';
 export * from './tokenizer/index.js';
 export * from './train/index.js';
 export * from './run/index.js';
+export * from './pretrained/index.js';

@@ -1,0 +1,2 @@
+export * from './pretrained.js';
+export * from './taming-vqgan.js';
