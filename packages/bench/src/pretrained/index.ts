@@ -1,2 +1,4 @@
 export * from './pretrained.js';
 export * from './taming-vqgan.js';
+export * from './load.js';
+export * from './codec.js';

@@ -7,6 +7,7 @@
  * continues the others from their checkpoints.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, logger, type Engine, type HostTensor, type Tensor } from '@zoo/core';
 import { LPIPS } from '@zoo/losses';
@@ -22,6 +23,7 @@ import { tokenizerCodec, type Codec } from './codec.js';
 import { buildRunData, dataCounts, describeCounts, type RunData } from './datasets.js';
 import { evaluateBaseline, evaluateCodec, type EvalResult } from './evaluate.js';
 import { loadOnnxCodec } from './onnx-codec.js';
+import { loadPretrained, pretrainedCodec, PretrainedError } from '../pretrained/index.js';
 import { codebookSizesOf, parseRunOptions, RunOptionsError, seedsOf, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
 import { saveArtifacts, writeRunReport } from './report-assets.js';
 import { resolveEntries, type RunEntry } from './entries.js';
@@ -98,7 +100,8 @@ export function checkpointDirOf(out: string, entryName: string): string {
 }
 
 function entryKey(entry: RunEntry, data: RunData): string {
-  return configKey({ entry: entry.kind === 'spec' ? entry.spec : entry.paths, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config });
+  const what = entry.kind === 'spec' ? entry.spec : entry.kind === 'onnx' ? entry.paths : { pretrained: entry.pretrained };
+  return configKey({ entry: what, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config });
 }
 
 /** What the trainer stores as a checkpoint's meta; a resume needs it to match exactly. */
@@ -147,7 +150,10 @@ async function checkRerun(o: RunOptions, mine: readonly RunEntry[], keys: readon
 
 /** Every tokenizer is built once before any work, so a bad config fails in seconds, not after the baseline. */
 function validateEntries(entries: readonly RunEntry[]): void {
-  for (const e of entries) if (e.kind === 'spec') new Tokenizer(e.spec);
+  for (const e of entries) {
+    if (e.kind === 'spec') new Tokenizer(e.spec);
+    if (e.kind === 'pretrained' && !existsSync(e.pretrained.path)) throw new PretrainedError(`${e.pretrained.kind} checkpoint ${e.pretrained.path} does not exist`);
+  }
 }
 
 export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunSummary> {
@@ -286,6 +292,7 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
   const { o, data, engine } = c;
   const t0 = performance.now();
   let codec: Codec;
+  let pretrained: { kind: string; path: string; sha256: string } | undefined;
   let trained: { steps: number; stepsPerSec: number; curves: EvalCurve; checkpoint?: string | undefined; params?: number } = { steps: 0, stepsPerSec: 0, curves: { curves: [], evals: [] } };
   if (entry.kind === 'spec') {
     const tokenizer = new Tokenizer(entry.spec);
@@ -308,6 +315,11 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
       progress.stop();
     }
     codec = evalCodec;
+  } else if (entry.kind === 'pretrained') {
+    const loaded = await loadPretrained(entry.pretrained);
+    pretrained = { ...entry.pretrained, sha256: loaded.sha256 };
+    trained.params = loaded.model.parameterCount();
+    codec = pretrainedCodec(engine, loaded.model, entry.name);
   } else {
     codec = await loadOnnxCodec(entry.paths.encode, entry.paths.decode, { device: o.device, codebookSize: codebookSizesOf(o)[0]! });
   }
@@ -319,7 +331,7 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
   });
   return {
     schemaVersion: 1, runId, createdAt: new Date().toISOString(), tokenizer: entry.name,
-    quantizer: entry.kind === 'spec' ? entry.spec.quantizer.name : 'external', codebookSize: ev.codebookSizes[0]!,
+    quantizer: entry.kind === 'spec' ? entry.spec.quantizer.name : entry.kind === 'pretrained' ? `pretrained:${entry.pretrained.kind}` : 'external', codebookSize: ev.codebookSizes[0]!,
     tokensPerClip: ev.tokensPerClip, compressionRatio: ev.compressionRatio, bitsPerPixel: ev.bitsPerPixel,
     metrics: ev.metrics, steps: trained.steps, wallTimeSec: (performance.now() - t0) / 1000,
     throughput: { trainStepsPerSec: trained.stepsPerSec, encodeClipsPerSec: ev.encodeClipsPerSec, decodeClipsPerSec: ev.decodeClipsPerSec },
@@ -327,7 +339,9 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
     data: rowData(o, data, ev.clips),
     config: {
       key: c.key, data: data.config, evalClips: ev.clips, tokenShape: ev.tokenShape, unavailable: ev.unavailable,
-      ...(entry.kind === 'spec' ? { spec: entry.spec, train: entry.train, parameters: trained.params } : { onnx: entry.paths }),
+      ...(entry.kind === 'spec'
+        ? { spec: entry.spec, train: entry.train, parameters: trained.params }
+        : entry.kind === 'pretrained' ? { pretrained, parameters: trained.params } : { onnx: entry.paths }),
       ...(trained.checkpoint ? { checkpoint: trained.checkpoint } : {}),
     },
     artifacts,

@@ -1,0 +1,69 @@
+/**
+ * `pretrained:<kind>:<path>`: which published architectures can be loaded,
+ * and loading one from a torch.save / Lightning checkpoint (.ckpt, .pt,
+ * .pth) or a safetensors file.
+ */
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseSafetensors, readTorchCheckpoint, type HostTensor } from '@zoo/core';
+import { PretrainedError, type PretrainedModel } from './pretrained.js';
+import { TamingVQGAN } from './taming-vqgan.js';
+
+export const PRETRAINED_PREFIX = 'pretrained:';
+
+export interface PretrainedKind {
+  description: string;
+  /** Upstream code the architecture and key layout follow. */
+  reference: string;
+  fromStateDict(sd: Record<string, HostTensor>, source: string): PretrainedModel;
+}
+
+export const PRETRAINED_KINDS: Record<string, PretrainedKind> = {
+  'taming-vqgan': {
+    description: 'taming-transformers VQGAN (VQModel: f16/f8 image tokenizer, run per frame)',
+    reference: 'CompVis/taming-transformers taming/models/vqgan.py @ 3ba01b2',
+    fromStateDict: (sd, src) => TamingVQGAN.fromStateDict(sd, src),
+  },
+};
+
+export interface PretrainedRef {
+  kind: string;
+  path: string;
+}
+
+/** `pretrained:KIND:PATH` -> kind and absolute path (PretrainedError naming the valid kinds). */
+export function parsePretrainedArg(arg: string): PretrainedRef {
+  const rest = arg.slice(PRETRAINED_PREFIX.length);
+  const colon = rest.indexOf(':');
+  const kind = colon < 0 ? rest : rest.slice(0, colon);
+  const path = colon < 0 ? '' : rest.slice(colon + 1);
+  const valid = Object.keys(PRETRAINED_KINDS).join(', ');
+  if (!PRETRAINED_KINDS[kind]) throw new PretrainedError(`'${arg}': unknown pretrained kind '${kind}'; valid kinds: ${valid} (form pretrained:KIND:PATH)`);
+  if (!path) throw new PretrainedError(`'${arg}': no checkpoint path; pretrained tokenizers are given as pretrained:KIND:PATH (kinds: ${valid})`);
+  return { kind, path: resolve(path) };
+}
+
+export interface LoadedPretrained {
+  model: PretrainedModel;
+  /** sha256 of the checkpoint file, hex. */
+  sha256: string;
+}
+
+/** Reads the checkpoint and builds the model; typed errors for a bad file (TorchCheckpointError, SafetensorsError) or architecture. */
+export async function loadPretrained(ref: PretrainedRef): Promise<LoadedPretrained> {
+  const kind = PRETRAINED_KINDS[ref.kind];
+  if (!kind) throw new PretrainedError(`unknown pretrained kind '${ref.kind}'; valid kinds: ${Object.keys(PRETRAINED_KINDS).join(', ')}`);
+  if (!existsSync(ref.path)) throw new PretrainedError(`${ref.kind} checkpoint ${ref.path} does not exist`);
+  let sd: Record<string, HostTensor>;
+  let sha256: string;
+  if (ref.path.endsWith('.safetensors')) {
+    const bytes = await readFile(ref.path);
+    sd = parseSafetensors(bytes, ref.path).tensors;
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+  } else {
+    ({ stateDict: sd, sha256 } = await readTorchCheckpoint(ref.path));
+  }
+  return { model: kind.fromStateDict(sd, ref.path), sha256 };
+}
