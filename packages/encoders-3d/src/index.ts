@@ -20,3 +20,4 @@ export * from './bench.js';
 export { registerEncoders } from './register.js';
 
 registerEncoders();
+export * from './videogpt.js';

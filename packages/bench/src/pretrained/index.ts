@@ -2,3 +2,4 @@ export * from './pretrained.js';
 export * from './taming-vqgan.js';
 export * from './load.js';
 export * from './codec.js';
+export * from './videogpt-vqvae.js';

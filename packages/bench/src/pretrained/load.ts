@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { parseSafetensors, readTorchCheckpoint, type HostTensor } from '@zoo/core';
 import { PretrainedError, type PretrainedModel } from './pretrained.js';
 import { TamingVQGAN } from './taming-vqgan.js';
+import { VideoGptVQVAE } from './videogpt-vqvae.js';
 
 export const PRETRAINED_PREFIX = 'pretrained:';
 
@@ -17,7 +18,8 @@ export interface PretrainedKind {
   description: string;
   /** Upstream code the architecture and key layout follow. */
   reference: string;
-  fromStateDict(sd: Record<string, HostTensor>, source: string): PretrainedModel;
+  /** `checkpoint`: the whole unpickled object (hyper-parameters live beside the state dict); undefined for safetensors. */
+  fromStateDict(sd: Record<string, HostTensor>, source: string, checkpoint: unknown): PretrainedModel;
 }
 
 export const PRETRAINED_KINDS: Record<string, PretrainedKind> = {
@@ -25,6 +27,11 @@ export const PRETRAINED_KINDS: Record<string, PretrainedKind> = {
     description: 'taming-transformers VQGAN (VQModel: f16/f8 image tokenizer, run per frame)',
     reference: 'CompVis/taming-transformers taming/models/vqgan.py @ 3ba01b2',
     fromStateDict: (sd, src) => TamingVQGAN.fromStateDict(sd, src),
+  },
+  'videogpt-vqvae': {
+    description: 'VideoGPT VQ-VAE (3-D convs, axial-attention residual blocks, EMA codebook)',
+    reference: 'wilson1yan/VideoGPT videogpt/vqvae.py @ 733d2b1',
+    fromStateDict: (sd, src, checkpoint) => VideoGptVQVAE.fromStateDict(sd, src, { checkpoint }),
   },
 };
 
@@ -58,12 +65,13 @@ export async function loadPretrained(ref: PretrainedRef): Promise<LoadedPretrain
   if (!existsSync(ref.path)) throw new PretrainedError(`${ref.kind} checkpoint ${ref.path} does not exist`);
   let sd: Record<string, HostTensor>;
   let sha256: string;
+  let checkpoint: unknown;
   if (ref.path.endsWith('.safetensors')) {
     const bytes = await readFile(ref.path);
     sd = parseSafetensors(bytes, ref.path).tensors;
     sha256 = createHash('sha256').update(bytes).digest('hex');
   } else {
-    ({ stateDict: sd, sha256 } = await readTorchCheckpoint(ref.path));
+    ({ stateDict: sd, sha256, object: checkpoint } = await readTorchCheckpoint(ref.path));
   }
-  return { model: kind.fromStateDict(sd, ref.path), sha256 };
+  return { model: kind.fromStateDict(sd, ref.path, checkpoint), sha256 };
 }

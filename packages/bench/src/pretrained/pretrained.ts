@@ -54,6 +54,18 @@ export function loadStrict(model: Module, sd: Record<string, HostTensor>, kind: 
   }
 }
 
+/**
+ * Before building anything: the keys the architecture is read from must be
+ * there. If not, the checkpoint is of something else; the error lists them
+ * and every key outside the architecture's top-level modules (`prefixes`).
+ */
+export function requireKeys(sd: Record<string, HostTensor>, kind: string, source: string, keys: readonly string[], prefixes: readonly string[]): void {
+  const missing = keys.filter((k) => !(k in sd));
+  if (!missing.length) return;
+  const unexpected = Object.keys(sd).filter((k) => !prefixes.some((p) => k.startsWith(p)));
+  throw new PretrainedArchitectureError(kind, source, missing, unexpected, []);
+}
+
 /** The shape of `key`, or undefined. */
 export function shapeOf(sd: Record<string, HostTensor>, key: string): number[] | undefined {
   return sd[key]?.shape;

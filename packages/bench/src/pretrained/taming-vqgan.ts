@@ -19,7 +19,7 @@
 import { ConvNd, HostTensor, Module, Rng, batchToFrames, framesToBatch, type Ops, type Shape, type Tensor } from '@zoo/core';
 import { VideoDecoder, VideoEncoder } from '@zoo/encoders-3d';
 import { nearestCodes } from '@zoo/quantizers';
-import { Embedding, PretrainedError, countIndexed, dropPrefixes, loadStrict, shapeOf, type PretrainedModel } from './pretrained.js';
+import { Embedding, PretrainedError, countIndexed, dropPrefixes, loadStrict, requireKeys, shapeOf, type PretrainedModel } from './pretrained.js';
 
 export interface TamingVQGANConfig {
   inChannels: number;
@@ -98,6 +98,7 @@ export class TamingVQGAN extends Module implements PretrainedModel {
   /** A model with the checkpoint's weights; PretrainedArchitectureError lists every key that does not fit. */
   static fromStateDict(stateDict: Record<string, HostTensor>, source = 'checkpoint'): TamingVQGAN {
     const sd = dropPrefixes(stateDict, ['loss.']);
+    requireKeys(sd, 'taming-vqgan', source, ['encoder.conv_in.weight', 'encoder.conv_out.weight', 'decoder.conv_out.weight', 'quantize.embedding.weight'], ['encoder.', 'decoder.', 'quantize.', 'quant_conv.', 'post_quant_conv.']);
     const model = new TamingVQGAN(TamingVQGAN.configFrom(sd));
     loadStrict(model, sd, 'taming-vqgan', source);
     return model.eval();

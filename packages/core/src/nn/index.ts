@@ -12,3 +12,5 @@ export * from './sequential.js';
 export * from './resample.js';
 export * from './sampling.js';
 export * from './attention.js';
+export * from './batch-norm.js';
+export * from './axial-attention.js';
