@@ -21,3 +21,4 @@ export { registerEncoders } from './register.js';
 
 registerEncoders();
 export * from './videogpt.js';
+export * from './open-magvit2.js';

@@ -11,6 +11,7 @@ import { parseSafetensors, readTorchCheckpoint, type HostTensor } from '@zoo/cor
 import { PretrainedError, type PretrainedModel } from './pretrained.js';
 import { TamingVQGAN } from './taming-vqgan.js';
 import { VideoGptVQVAE } from './videogpt-vqvae.js';
+import { OpenMagvit2 } from './open-magvit2.js';
 
 export const PRETRAINED_PREFIX = 'pretrained:';
 
@@ -32,6 +33,11 @@ export const PRETRAINED_KINDS: Record<string, PretrainedKind> = {
     description: 'VideoGPT VQ-VAE (3-D convs, axial-attention residual blocks, EMA codebook)',
     reference: 'wilson1yan/VideoGPT videogpt/vqvae.py @ 733d2b1',
     fromStateDict: (sd, src, checkpoint) => VideoGptVQVAE.fromStateDict(sd, src, { checkpoint }),
+  },
+  'open-magvit2': {
+    description: 'Open-MAGVIT2 image tokenizer (LFQ, 2^z_channels codes; EMA weights when present, run per frame)',
+    reference: 'TencentARC/SEED-Voken src/Open_MAGVIT2/models/lfqgan.py @ b9a17ea',
+    fromStateDict: (sd, src) => OpenMagvit2.fromStateDict(sd, src),
   },
 };
 
