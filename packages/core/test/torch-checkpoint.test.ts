@@ -37,6 +37,21 @@ describe('readTorchCheckpoint', () => {
     for (const [k, { values }] of Object.entries(want)) expect(Array.from(stateDict[k]!.data)).toEqual(flat(values).map(Math.fround));
   });
 
+  it('reads the legacy (pre-1.6, non-zip) format to the same values', async () => {
+    const zip = await readTorchCheckpoint(join(dir, 'state_dict.pt'));
+    const legacy = await readTorchCheckpoint(join(dir, 'state_dict_legacy.pt'));
+    expect(Object.keys(legacy.stateDict)).toEqual(Object.keys(zip.stateDict));
+    for (const [k, t] of Object.entries(zip.stateDict)) expect([k, legacy.stateDict[k]!.shape, Array.from(legacy.stateDict[k]!.data)]).toEqual([k, t.shape, Array.from(t.data)]);
+    // A Lightning checkpoint: optimizer storages outside the state dict are skipped by their size.
+    const lk = await readTorchCheckpoint(join(dir, 'lightning_legacy.ckpt'));
+    const want = expected('lightning_expected.json');
+    for (const [k, { values }] of Object.entries(want)) expect(Array.from(lk.stateDict[k]!.data)).toEqual(flat(values).map(Math.fround));
+    const bytes = readFileSync(join(dir, 'state_dict_legacy.pt'));
+    for (const keep of [20, Math.floor(bytes.length / 2), bytes.length - 1]) {
+      await expect(readTorchCheckpoint(bytes.subarray(0, keep))).rejects.toThrow(TorchCheckpointError);
+    }
+  });
+
   it('refuses a pickle that calls os.system, naming the global', async () => {
     const err = await readTorchCheckpoint(join(dir, 'evil.pt')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TorchCheckpointError);

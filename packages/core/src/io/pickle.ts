@@ -68,11 +68,16 @@ const MARK = Symbol('mark');
 
 /** Unpickles one object from `bytes` (the first STOP ends it). */
 export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
+  return unpickleAt(bytes, 0, opts).value;
+}
+
+/** Unpickles the object starting at byte `start`; `end` is the byte after its STOP (files holding several pickles). */
+export function unpickleAt(bytes: Uint8Array, start: number, opts: UnpickleOptions): { value: unknown; end: number } {
   const src = opts.source ?? 'pickle';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder('utf-8');
   const latin1 = new TextDecoder('latin1');
-  let pos = 0;
+  let pos = start;
   let stack: unknown[] = [];
   const marks: unknown[][] = [];
   const memo = new Map<number, unknown>();
@@ -158,7 +163,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x95: u64(); break; // FRAME: framing is transparent when the whole pickle is in memory
       case 0x2e: { // STOP
         if (stack.length !== 1 || marks.length) fail(`STOP with ${stack.length} items on the stack`);
-        return stack[0];
+        return { value: stack[0], end: pos };
       }
       case 0x28: marks.push(stack); stack = []; break; // MARK
       case 0x30: pop(); break; // POP

@@ -1,5 +1,6 @@
 /**
- * PyTorch checkpoints (`torch.save`, PyTorch >= 1.6 zip format) read without
+ * PyTorch checkpoints (`torch.save`: the zip format of PyTorch >= 1.6, and
+ * the legacy format before it) read without
  * Python: `<root>/data.pkl` is unpickled with a fixed allow-list of globals
  * (tensor rebuild functions, storage types, dtypes, OrderedDict, and a few
  * inert Lightning names), and each tensor's bytes are read from
@@ -17,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { HostTensor, sizeOf, type DType, type HostData } from '../tensor.js';
-import { PickleError, PickleGlobalError, PyDict, PyTuple, opaqueGlobal, unpickle, type PyGlobal } from './pickle.js';
+import { PickleError, PickleGlobalError, PyDict, PyTuple, opaqueGlobal, unpickle, unpickleAt, type PyGlobal } from './pickle.js';
 import { bf16ToFloat, halfToFloat } from './safetensors.js';
 import { ZipError, ZipReader, bytesSource, fileSource, type ByteSource } from './zip.js';
 
@@ -115,9 +116,10 @@ export async function readTorchCheckpoint(src: string | Uint8Array, opts: TorchL
   }
   try {
     const sha256 = await hashSource(source);
-    const head = await source.read(0, 4);
-    if (head[0] === 0x80 && head[1] === 0x02 && head[2] === 0x8a) {
-      throw new TorchCheckpointError(`${label}: legacy (pre-1.6, non-zip) torch.save format is not read; re-save it with torch.save(obj, path) on PyTorch >= 1.6`);
+    const head = await source.read(0, LEGACY_MAGIC.length);
+    if (head.length === LEGACY_MAGIC.length && head.every((b, i) => b === LEGACY_MAGIC[i])) {
+      const { object, stateDict } = readLegacy(await source.read(0, source.size), label, opts);
+      return { object, stateDict, sha256 };
     }
     const zip = await ZipReader.open(source, label);
     const pkl = [...zip.entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
@@ -151,6 +153,56 @@ export async function readTorchCheckpoint(src: string | Uint8Array, opts: TorchL
   } finally {
     await source.close();
   }
+}
+
+/** pickle of torch's legacy MAGIC_NUMBER 0x1950a86a20f9469cfc6c (protocol 2, LONG1, STOP). */
+const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
+
+/**
+ * The pre-1.6 format (`_use_new_zipfile_serialization=False`): pickles of
+ * the magic number, protocol version 1001 and sys_info, then the object,
+ * then the sorted list of storage keys; then each storage as an int64
+ * element count and its raw bytes, in that order.
+ */
+function readLegacy(bytes: Uint8Array, label: string, opts: TorchLoadOptions): { object: unknown; stateDict: Record<string, HostTensor> } {
+  const base = { source: label, findGlobal: allowList(opts.opaqueGlobals ?? []) };
+  let pos = LEGACY_MAGIC.length;
+  const version = unpickleAt(bytes, pos, base);
+  if (version.value !== 1001) throw new TorchCheckpointError(`${label}: legacy torch.save protocol ${String(version.value)}, expected 1001`);
+  pos = unpickleAt(bytes, version.end, base).end; // sys_info
+  // Every storage the object names, with its dtype: storages outside the state dict (optimizer state) must be skipped by size.
+  const dtypeOf = new Map<string, TorchDType>();
+  const main = unpickleAt(bytes, pos, {
+    ...base,
+    persistentLoad: (pid) => {
+      const r = storageRef(pid);
+      dtypeOf.set(r.key, r.dtype);
+      return r;
+    },
+  });
+  const keys = unpickleAt(bytes, main.end, base);
+  if (!Array.isArray(keys.value) || !keys.value.every((k) => typeof k === 'string')) throw new TorchCheckpointError(`${label}: legacy storage key list is malformed`);
+  const refs = findStateDict(main.value, label);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const storages = new Map<string, Uint8Array>();
+  pos = keys.end;
+  for (const key of keys.value as string[]) {
+    if (pos + 8 > bytes.length) throw new TorchCheckpointError(`${label}: truncated: storage ${key} starts past the end of the file`);
+    const numel = Number(view.getBigInt64(pos, true));
+    const dtype = dtypeOf.get(key);
+    if (!dtype) throw new TorchCheckpointError(`${label}: legacy storage ${key} is not referenced by the object`);
+    const size = numel * BYTES[dtype];
+    if (pos + 8 + size > bytes.length) throw new TorchCheckpointError(`${label}: truncated: storage ${key} needs ${size} bytes at ${pos + 8}, the file has ${bytes.length}`);
+    storages.set(key, bytes.subarray(pos + 8, pos + 8 + size));
+    pos += 8 + size;
+  }
+  const stateDict: Record<string, HostTensor> = {};
+  for (const [k, ref] of refs) {
+    const b = storages.get(ref.storage.key);
+    if (!b) throw new TorchCheckpointError(`${label}: storage ${ref.storage.key} of ${k} is missing`);
+    stateDict[k] = materialize(ref, b, `${label}: ${k}`);
+  }
+  return { object: main.value, stateDict };
 }
 
 async function hashSource(src: ByteSource): Promise<string> {
