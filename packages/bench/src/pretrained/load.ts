@@ -37,7 +37,12 @@ export const PRETRAINED_KINDS: Record<string, PretrainedKind> = {
   'open-magvit2': {
     description: 'Open-MAGVIT2 image tokenizer (LFQ, 2^z_channels codes; EMA weights when present, run per frame)',
     reference: 'TencentARC/SEED-Voken src/Open_MAGVIT2/models/lfqgan.py @ b9a17ea',
-    fromStateDict: (sd, src) => OpenMagvit2.fromStateDict(sd, src),
+    fromStateDict: (sd, src) => OpenMagvit2.fromStateDict(sd, src, { video: false }),
+  },
+  'open-magvit2-video': {
+    description: 'Open-MAGVIT2 video tokenizer (causal 3-D, LFQ, 4x8x8 at the released config; EMA weights when present)',
+    reference: 'TencentARC/SEED-Voken src/Open_MAGVIT2/models/video_lfqgan.py @ b9a17ea',
+    fromStateDict: (sd, src) => OpenMagvit2.fromStateDict(sd, src, { video: true }),
   },
 };
 
