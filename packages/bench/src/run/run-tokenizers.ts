@@ -23,7 +23,7 @@ import { tokenizerCodec, type Codec } from './codec.js';
 import { buildRunData, dataCounts, describeCounts, type RunData } from './datasets.js';
 import { evaluateBaseline, evaluateCodec, type EvalResult } from './evaluate.js';
 import { loadOnnxCodec } from './onnx-codec.js';
-import { loadPretrained, pretrainedCodec, PretrainedError } from '../pretrained/index.js';
+import { loadPretrained, pretrainedCodec, PretrainedError, type LoadedPretrained } from '../pretrained/index.js';
 import { codebookSizesOf, parseRunOptions, RunOptionsError, seedsOf, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
 import { saveArtifacts, writeRunReport } from './report-assets.js';
 import { resolveEntries, type RunEntry } from './entries.js';
@@ -156,6 +156,13 @@ function validateEntries(entries: readonly RunEntry[]): void {
   }
 }
 
+/** Published checkpoints are read and built before any work too (a bad file or architecture fails first), and kept for their entry. */
+async function loadPretrainedEntries(entries: readonly RunEntry[]): Promise<Map<string, LoadedPretrained>> {
+  const out = new Map<string, LoadedPretrained>();
+  for (const e of entries) if (e.kind === 'pretrained') out.set(e.name, await loadPretrained(e.pretrained));
+  return out;
+}
+
 export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunSummary> {
   const o = parseRunOptions(input);
   const log = hooks.log ?? ((line: string) => logger().info(line));
@@ -171,6 +178,7 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
   const shard = shardOf(o);
   const mine = unitsOf(entries, shard);
   validateEntries(mine);
+  const pretrained = await loadPretrainedEntries(mine);
   const keys = mine.map((e) => entryKey(e, data));
   const lbPath = rowsPathOf(o.out, shard);
   const existing = await readLeaderboard(lbPath);
@@ -211,7 +219,7 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
         log(`${entry.name}: already in ${lbPath}, skipped (--resume)`);
         continue;
       }
-      const row = await runEntry(entry, { o, data, engine, lpips, lpipsFn, key, base, hooks });
+      const row = await runEntry(entry, { o, data, engine, lpips, lpipsFn, key, base, hooks, pretrained });
       await flushBaseline();
       await appendLeaderboardRow(lbPath, row);
       rows.push(row);
@@ -286,6 +294,7 @@ interface EntryContext {
   key: string;
   base: { dataset: string; engine: string; device: string; gitRevision: string };
   hooks: RunHooks;
+  pretrained: Map<string, LoadedPretrained>;
 }
 
 async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRow> {
@@ -316,7 +325,7 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
     }
     codec = evalCodec;
   } else if (entry.kind === 'pretrained') {
-    const loaded = await loadPretrained(entry.pretrained);
+    const loaded = c.pretrained.get(entry.name) ?? (await loadPretrained(entry.pretrained));
     pretrained = { ...entry.pretrained, sha256: loaded.sha256 };
     trained.params = loaded.model.parameterCount();
     codec = pretrainedCodec(engine, loaded.model, entry.name);

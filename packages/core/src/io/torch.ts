@@ -288,6 +288,8 @@ function materialize(ref: TorchTensorRef, bytes: Uint8Array, where: string): Hos
   const eb = BYTES[dtype];
   if (bytes.length !== numel * eb) throw new TorchCheckpointError(`${where}: storage has ${bytes.length} bytes, expected ${numel} x ${eb}`);
   const n = sizeOf(ref.shape);
+  // A stride-0 view may name more elements than its storage holds; past 2^31 it is garbage, not a model.
+  if (n > 2 ** 31 - 1) throw new TorchCheckpointError(`${where}: shape [${ref.shape.join(', ')}] has ${n} elements, more than a tensor can hold here`);
   let maxIndex = ref.offset;
   ref.shape.forEach((d, i) => (maxIndex += d > 0 ? (d - 1) * ref.stride[i]! : 0));
   if (n > 0 && maxIndex >= numel) throw new TorchCheckpointError(`${where}: view reaches element ${maxIndex} of a ${numel}-element storage`);
