@@ -5,7 +5,7 @@
  * give the same tokens as the engine; bad kinds and paths are typed errors.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { fromJsonTensor, readJsonFile, type JsonTensor } from '@zoo/core/testing';
@@ -65,5 +65,14 @@ describe('pretrained tokenizers in the bench', () => {
       '--tokenizers', 'pretrained:taming-vqgan:/no/such.ckpt', '--out', join(suite.dir, 'missing'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/error: PretrainedError: taming-vqgan checkpoint \/no\/such\.ckpt does not exist/);
+  }, 120_000);
+
+  it('refuses a checkpoint of another kind before any work, listing its keys, and writes no rows', async () => {
+    const out = join(suite.dir, 'wrong-kind');
+    const r = await runZoo('tokenizers', '--frames', '2', '--resolution', '16', '--log-level', 'silent',
+      '--tokenizers', `pretrained:videogpt-vqvae:${ckpt}`, '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/PretrainedArchitectureError: .*taming_vqgan\.ckpt is not a videogpt-vqvae checkpoint.*missing keys \[pre_vq_conv\.conv\.weight, codebook\.embeddings\].*unexpected keys \[.*quantize\.embedding\.weight/);
+    expect(existsSync(join(out, 'leaderboard.json'))).toBe(false);
   }, 120_000);
 });
