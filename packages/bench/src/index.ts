@@ -13,3 +13,4 @@ export * from './tokenizer/index.js';
 export * from './train/index.js';
 export * from './run/index.js';
 export * from './prior/index.js';
+export * from './pretrained/index.js';

@@ -59,7 +59,10 @@ describe('zoo CLI', () => {
 
   it('names options as typed in usage errors, and refuses an option left without its value', async () => {
     const missing = await run('export');
-    expect(missing.err).toMatch(/Missing required arguments: --checkpoint, --out/);
+    expect(missing.err).toMatch(/Missing required argument: --out/);
+    const neither = await run('export', '--out', 'x');
+    expect(neither.code).toBe(1);
+    expect(neither.err).toMatch(/give exactly one of --checkpoint .* or --pretrained KIND:PATH/);
     const unknown = await run('tokenizers', '--frobnicate', '3');
     expect(unknown.err).toMatch(/Unknown argument: --frobnicate/);
     const empty = await run('tokenizers', '--steps', '--resume');

@@ -20,3 +20,5 @@ export * from './bench.js';
 export { registerEncoders } from './register.js';
 
 registerEncoders();
+export * from './videogpt.js';
+export * from './open-magvit2.js';

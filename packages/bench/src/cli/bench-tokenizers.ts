@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { join } from 'node:path';
 import { presetNames } from '../tokenizer/presets.js';
 import { quantizerNames } from '@zoo/quantizers';
+import { PRETRAINED_KINDS } from '../pretrained/load.js';
 import { DATASET_NAMES } from '../run/datasets.js';
 import { RunOptionsError, runOptionsSchema, type RunOptionsInput } from '../run/options.js';
 import { parsePriorConfig, priorConfigSchema } from '../prior/config.js';
@@ -98,7 +99,7 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         .option('split', { choices: [1, 2, 3] as const, default: D.split, describe: 'UCF-101 official train/test split' })
         .option('allow-eval-on-train', { type: 'boolean', default: D.allowEvalOnTrain, describe: 'when no disjoint eval split exists, score on training clips anyway (rows are marked "evaluated on training clips"); without it such a run fails' })
         .option('pad-short', { type: 'boolean', default: D.padShort, describe: 'repeat the last frame of videos shorter than --frames (rows are marked); without it they are skipped and counted' })
-        .option('tokenizers', { type: 'string', default: D.tokenizers.join(','), describe: `comma-separated presets (${presetNames().join(', ')}) or onnx:ENCODE.onnx,DECODE.onnx` })
+        .option('tokenizers', { type: 'string', default: D.tokenizers.join(','), describe: `comma-separated presets (${presetNames().join(', ')}), onnx:ENCODE.onnx,DECODE.onnx, or pretrained:KIND:CHECKPOINT (kinds: ${Object.keys(PRETRAINED_KINDS).join(', ')}; evaluated without training)` })
         .option('config', { type: 'string', describe: 'JSON tokenizer spec file (one spec or a non-empty array), used instead of --tokenizers (default: none)' })
         .option('quantizers', { type: 'string', describe: `comma-separated quantizers swapped into each tokenizer (${quantizerNames().join(', ')}); default vq,cosine-vq,lfq,fsq for a single preset, else each preset's own` })
         .option('codebook-size', { type: 'string', default: String(D.codebookSize), describe: 'codes per codebook; a comma-separated list sweeps sizes (one unit each)' })
@@ -125,7 +126,8 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         .option('cache-dir', { type: 'string', describe: 'decode cache for video datasets (default: $ZOO_CACHE_DIR or ~/.cache/tokenizer-zoo)' })
         .example('$0 tokenizers', 'the default: 4 quantizers on synthetic clips, minutes on a laptop CPU')
         .example('$0 tokenizers --dataset ucf101 --data-dir data/ucf101 --tokenizers magvit2 --quantizers lfq,fsq', 'UCF-101')
-        .example('$0 tokenizers --tokenizers onnx:out/export/encode.onnx,out/export/decode.onnx', 'an exported or external tokenizer'),
+        .example('$0 tokenizers --tokenizers onnx:out/export/encode.onnx,out/export/decode.onnx', 'an exported or external tokenizer')
+        .example('$0 tokenizers --tokenizers pretrained:taming-vqgan:vqgan_imagenet_f16_1024/last.ckpt --resolution 256', 'a published checkpoint, no training'),
     async (args) => {
       const input: RunOptionsInput = {
         dataset: args.dataset,

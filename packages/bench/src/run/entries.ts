@@ -1,10 +1,12 @@
 /**
  * The list of things a run trains and evaluates, from the options: presets
  * (each crossed with `--quantizers`, `--codebook-size` and `--seed` lists),
- * JSON specs (`--config`), or external ONNX tokenizers
- * (`onnx:encode.onnx,decode.onnx`).
+ * JSON specs (`--config`), external ONNX tokenizers
+ * (`onnx:encode.onnx,decode.onnx`), or published checkpoints
+ * (`pretrained:KIND:PATH`, evaluated without training).
  */
 import { basename, dirname, resolve } from 'node:path';
+import { parsePretrainedArg, PRETRAINED_PREFIX, type PretrainedRef } from '../pretrained/load.js';
 import { presetSpec } from '../tokenizer/presets.js';
 import { loadTokenizerSpecs, TokenizerSpecError, type TokenizerSpec } from '../tokenizer/spec.js';
 import { withQuantizer } from '../tokenizer/presets.js';
@@ -13,7 +15,8 @@ import { codebookSizesOf, DEFAULT_QUANTIZERS, seedsOf, type RunOptions } from '.
 
 export type RunEntry =
   | { kind: 'spec'; name: string; spec: TokenizerSpec; train: TrainConfig }
-  | { kind: 'onnx'; name: string; paths: { encode: string; decode: string } };
+  | { kind: 'onnx'; name: string; paths: { encode: string; decode: string } }
+  | { kind: 'pretrained'; name: string; pretrained: PretrainedRef };
 
 export const ONNX_PREFIX = 'onnx:';
 
@@ -62,12 +65,17 @@ export function resolveEntries(o: RunOptions, clipShape: readonly number[]): Run
       }
     }
   } else {
-    const presets = o.tokenizers.filter((t) => !t.startsWith(ONNX_PREFIX));
+    const presets = o.tokenizers.filter((t) => !t.startsWith(ONNX_PREFIX) && !t.startsWith(PRETRAINED_PREFIX));
     const quantizers: (string | undefined)[] = o.quantizers ?? (presets.length === 1 && presets.length === o.tokenizers.length ? [...DEFAULT_QUANTIZERS] : [undefined]);
     for (const t of o.tokenizers) {
       if (t.startsWith(ONNX_PREFIX)) {
         const paths = parseOnnxTokenizer(t);
         entries.push({ kind: 'onnx', name: `onnx:${basename(dirname(paths.encode))}`, paths });
+        continue;
+      }
+      if (t.startsWith(PRETRAINED_PREFIX)) {
+        const ref = parsePretrainedArg(t);
+        entries.push({ kind: 'pretrained', name: `${ref.kind}:${basename(ref.path)}`, pretrained: ref });
         continue;
       }
       for (const q of quantizers) {

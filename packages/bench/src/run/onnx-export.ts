@@ -1,5 +1,6 @@
 /**
- * `zoo export`: a trained checkpoint -> encode.onnx + decode.onnx +
+ * `zoo export`: a trained checkpoint (or a published one, `--pretrained
+ * KIND:PATH`) -> encode.onnx + decode.onnx +
  * tokenizer.json, under the contract of onnx-codec.ts ([B, 3, T, H, W] in
  * [-1, 1] in, int32 indices between, the same out), weights baked in.
  *
@@ -8,8 +9,9 @@
  * conversion, with every variable as an initializer.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { CHECKPOINT_FILES, exportOnnx, writeJsonAtomic } from '@zoo/core';
+import { basename, join } from 'node:path';
+import { CHECKPOINT_FILES, exportOnnx, writeJsonAtomic, type Ops, type Tensor } from '@zoo/core';
+import { loadPretrained, parsePretrainedArg, PRETRAINED_PREFIX } from '../pretrained/load.js';
 import { LATEST_CHECKPOINT, loadCheckpoint, loadLatestCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { importModelState } from '../train/model-state.js';
 import { parseTokenizerSpec } from '../tokenizer/spec.js';
@@ -56,20 +58,56 @@ export async function exportTokenizer(o: ExportOptions): Promise<ExportResult> {
   }
   const tokenizer = new Tokenizer(parseTokenizerSpec(meta.spec, `${ck.dir} spec`));
   importModelState(ck.model, tokenizer);
-  tokenizer.eval();
   const batch = o.batch ?? meta.train?.batch ?? 1;
-  const { frames, resolution } = meta.data;
-  const encode = join(o.out, 'encode.onnx');
-  const decode = join(o.out, 'decode.onnx');
+  return writeGraphs(tokenizer, tokenizer.spec.name, { batch, frames: meta.data.frames, resolution: meta.data.resolution }, o.out);
+}
+
+export interface PretrainedExportOptions {
+  /** `KIND:PATH` (as after `pretrained:` in --tokenizers). */
+  pretrained: string;
+  out: string;
+  /** Fixed batch size of the graphs. Default 1. */
+  batch?: number;
+  /** Frames per clip. Default 1 (an image tokenizer). */
+  frames?: number;
+  /** Clip height and width. Default 256 (the resolution the public checkpoints were trained at). */
+  resolution?: number;
+}
+
+/** A published checkpoint (`pretrained:KIND:PATH`) as encode.onnx + decode.onnx + tokenizer.json. */
+export async function exportPretrained(o: PretrainedExportOptions): Promise<ExportResult> {
+  const ref = parsePretrainedArg(`${PRETRAINED_PREFIX}${o.pretrained}`);
+  const { model } = await loadPretrained(ref);
+  const shape = { batch: o.batch ?? 1, frames: o.frames ?? 1, resolution: o.resolution ?? 256 };
+  return writeGraphs(model, `${ref.kind}:${basename(ref.path)}`, shape, o.out);
+}
+
+interface GraphModel {
+  encode(ops: Ops, x: Tensor): Tensor;
+  decode(ops: Ops, indices: Tensor): Tensor;
+  rateOf(indexShape: readonly number[]): { codebookSizes: number[] };
+  eval(): unknown;
+}
+
+async function writeGraphs(
+  model: GraphModel,
+  name: string,
+  shape: { batch: number; frames: number; resolution: number },
+  out: string,
+): Promise<ExportResult> {
+  model.eval();
+  const { batch, frames, resolution } = shape;
+  const encode = join(out, 'encode.onnx');
+  const decode = join(out, 'decode.onnx');
   const { indices } = await exportOnnx(
-    (ops, inp) => ({ indices: tokenizer.encode(ops, inp['video']!) }),
+    (ops, inp) => ({ indices: model.encode(ops, inp['video']!) }),
     { video: [batch, 3, frames, resolution, resolution] },
     encode,
   );
   // Clamped in-graph so the file meets the [-1, 1] output contract on its own.
-  await exportOnnx((ops, inp) => ({ video: ops.clip(tokenizer.decode(ops, inp['indices']!), -1, 1) }), { indices: indices! }, decode);
-  const rate = tokenizer.rateOf(indices!.shape);
-  const info = { name: tokenizer.spec.name, codebookSize: rate.codebookSizes[0]!, levels: rate.codebookSizes.length, batch, frames, resolution };
-  await writeJsonAtomic(join(o.out, ONNX_SIDECAR), info);
+  await exportOnnx((ops, inp) => ({ video: ops.clip(model.decode(ops, inp['indices']!), -1, 1) }), { indices: indices! }, decode);
+  const rate = model.rateOf(indices!.shape);
+  const info = { name, codebookSize: rate.codebookSizes[0]!, levels: rate.codebookSizes.length, batch, frames, resolution };
+  await writeJsonAtomic(join(out, ONNX_SIDECAR), info);
   return { encode, decode, info };
 }

@@ -50,7 +50,7 @@ export const runOptionsSchema = z.object({
   allowEvalOnTrain: z.boolean().default(false),
   /** Pad videos shorter than a clip by repeating their last frame (marked in the rows). Default false: skipped and counted. */
   padShort: z.boolean().default(false),
-  /** Preset names, or `onnx:encode.onnx,decode.onnx` for an external tokenizer. Default ['vqgan']. */
+  /** Preset names, `onnx:encode.onnx,decode.onnx` for an external tokenizer, or `pretrained:KIND:PATH` for a published checkpoint. Default ['vqgan']. */
   tokenizers: z.array(z.string().min(1)).min(1).default(['vqgan']),
   /** JSON tokenizer spec file(s), used instead of presets. */
   config: z.string().min(1).optional(),

@@ -7,6 +7,7 @@
  * continues the others from their checkpoints.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEngine, logger, type Engine, type HostTensor, type Tensor } from '@zoo/core';
 import { LPIPS } from '@zoo/losses';
@@ -23,6 +24,7 @@ import { buildRunData, dataCounts, describeCounts, type RunData } from './datase
 import { evaluateBaseline, evaluateCodec, type EvalResult } from './evaluate.js';
 import { loadOnnxCodec } from './onnx-codec.js';
 import { evaluatePrior, type PriorEvalResult } from './prior-eval.js';
+import { loadPretrained, pretrainedCodec, PretrainedError, type LoadedPretrained } from '../pretrained/index.js';
 import { codebookSizesOf, parseRunOptions, priorConfigOf, RunOptionsError, seedsOf, shardOf, type RunOptions, type RunOptionsInput } from './options.js';
 import { saveArtifacts, writeRunReport } from './report-assets.js';
 import { resolveEntries, type RunEntry } from './entries.js';
@@ -100,7 +102,8 @@ export function checkpointDirOf(out: string, entryName: string): string {
 
 function entryKey(entry: RunEntry, data: RunData, o: RunOptions): string {
   const prior = o.priorSteps > 0 ? { steps: o.priorSteps, config: priorConfigOf(o) } : undefined;
-  return configKey({ entry: entry.kind === 'spec' ? entry.spec : entry.paths, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config, prior });
+  const what = entry.kind === 'spec' ? entry.spec : entry.kind === 'onnx' ? entry.paths : { pretrained: entry.pretrained };
+  return configKey({ entry: what, train: entry.kind === 'spec' ? entry.train : undefined, data: data.config, prior });
 }
 
 /** What the trainer stores as a checkpoint's meta; a resume needs it to match exactly. */
@@ -149,7 +152,17 @@ async function checkRerun(o: RunOptions, mine: readonly RunEntry[], keys: readon
 
 /** Every tokenizer is built once before any work, so a bad config fails in seconds, not after the baseline. */
 function validateEntries(entries: readonly RunEntry[]): void {
-  for (const e of entries) if (e.kind === 'spec') new Tokenizer(e.spec);
+  for (const e of entries) {
+    if (e.kind === 'spec') new Tokenizer(e.spec);
+    if (e.kind === 'pretrained' && !existsSync(e.pretrained.path)) throw new PretrainedError(`${e.pretrained.kind} checkpoint ${e.pretrained.path} does not exist`);
+  }
+}
+
+/** Published checkpoints are read and built before any work too (a bad file or architecture fails first), and kept for their entry. */
+async function loadPretrainedEntries(entries: readonly RunEntry[]): Promise<Map<string, LoadedPretrained>> {
+  const out = new Map<string, LoadedPretrained>();
+  for (const e of entries) if (e.kind === 'pretrained') out.set(e.name, await loadPretrained(e.pretrained));
+  return out;
 }
 
 export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}): Promise<RunSummary> {
@@ -167,6 +180,7 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
   const shard = shardOf(o);
   const mine = unitsOf(entries, shard);
   validateEntries(mine);
+  const pretrained = await loadPretrainedEntries(mine);
   const keys = mine.map((e) => entryKey(e, data, o));
   const lbPath = rowsPathOf(o.out, shard);
   const existing = await readLeaderboard(lbPath);
@@ -207,7 +221,7 @@ export async function runTokenizers(input: RunOptionsInput, hooks: RunHooks = {}
         log(`${entry.name}: already in ${lbPath}, skipped (--resume)`);
         continue;
       }
-      const row = await runEntry(entry, { o, data, engine, lpips, lpipsFn, key, base, hooks });
+      const row = await runEntry(entry, { o, data, engine, lpips, lpipsFn, key, base, hooks, pretrained });
       await flushBaseline();
       await appendLeaderboardRow(lbPath, row);
       rows.push(row);
@@ -283,12 +297,14 @@ interface EntryContext {
   key: string;
   base: { dataset: string; engine: string; device: string; gitRevision: string };
   hooks: RunHooks;
+  pretrained: Map<string, LoadedPretrained>;
 }
 
 async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRow> {
   const { o, data, engine } = c;
   const t0 = performance.now();
   let codec: Codec;
+  let pretrained: { kind: string; path: string; sha256: string } | undefined;
   let trained: { steps: number; stepsPerSec: number; curves: EvalCurve; checkpoint?: string | undefined; params?: number } = { steps: 0, stepsPerSec: 0, curves: { curves: [], evals: [] } };
   if (entry.kind === 'spec') {
     const tokenizer = new Tokenizer(entry.spec);
@@ -311,6 +327,11 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
       progress.stop();
     }
     codec = evalCodec;
+  } else if (entry.kind === 'pretrained') {
+    const loaded = c.pretrained.get(entry.name) ?? (await loadPretrained(entry.pretrained));
+    pretrained = { ...entry.pretrained, sha256: loaded.sha256 };
+    trained.params = loaded.model.parameterCount();
+    codec = pretrainedCodec(engine, loaded.model, entry.name);
   } else {
     codec = await loadOnnxCodec(entry.paths.encode, entry.paths.decode, { device: o.device, codebookSize: codebookSizesOf(o)[0]! });
   }
@@ -329,7 +350,7 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
   });
   return {
     schemaVersion: 1, runId, createdAt: new Date().toISOString(), tokenizer: entry.name,
-    quantizer: entry.kind === 'spec' ? entry.spec.quantizer.name : 'external', codebookSize: ev.codebookSizes[0]!,
+    quantizer: entry.kind === 'spec' ? entry.spec.quantizer.name : entry.kind === 'pretrained' ? `pretrained:${entry.pretrained.kind}` : 'external', codebookSize: ev.codebookSizes[0]!,
     tokensPerClip: ev.tokensPerClip, compressionRatio: ev.compressionRatio, bitsPerPixel: ev.bitsPerPixel,
     metrics: { ...ev.metrics, ...prior?.metrics }, steps: trained.steps, wallTimeSec: (performance.now() - t0) / 1000,
     throughput: { trainStepsPerSec: trained.stepsPerSec, encodeClipsPerSec: ev.encodeClipsPerSec, decodeClipsPerSec: ev.decodeClipsPerSec },
@@ -338,7 +359,9 @@ async function runEntry(entry: RunEntry, c: EntryContext): Promise<LeaderboardRo
     config: {
       key: c.key, data: data.config, evalClips: ev.clips, tokenShape: ev.tokenShape, unavailable: { ...ev.unavailable, ...prior?.unavailable },
       prior: prior ? prior.record : { steps: 0 },
-      ...(entry.kind === 'spec' ? { spec: entry.spec, train: entry.train, parameters: trained.params } : { onnx: entry.paths }),
+      ...(entry.kind === 'spec'
+        ? { spec: entry.spec, train: entry.train, parameters: trained.params }
+        : entry.kind === 'pretrained' ? { pretrained, parameters: trained.params } : { onnx: entry.paths }),
       ...(trained.checkpoint ? { checkpoint: trained.checkpoint } : {}),
     },
     artifacts,

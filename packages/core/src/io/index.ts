@@ -1,4 +1,4 @@
-/** Checkpoint I/O: safetensors files, atomic writes, checkpoint directories. */
+/** Checkpoint I/O: safetensors files, PyTorch (torch.save) checkpoints, atomic writes, checkpoint directories. */
 export {
   SafetensorsError,
   parseSafetensors,
@@ -22,3 +22,13 @@ export {
   type CheckpointExtra,
   type LoadedCheckpoint,
 } from './checkpoint.js';
+export {
+  TorchCheckpointError,
+  TorchTensorRef,
+  DEFAULT_OPAQUE_GLOBALS,
+  readTorchCheckpoint,
+  type TorchCheckpoint,
+  type TorchLoadOptions,
+} from './torch.js';
+export { PickleError, PickleGlobalError, PyDict, PyTuple, PyOpaque, unpickle, type PyGlobal, type UnpickleOptions } from './pickle.js';
+export { ZipError, ZipReader, type ZipEntry } from './zip.js';

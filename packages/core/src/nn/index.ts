@@ -14,3 +14,5 @@ export * from './sampling.js';
 export * from './attention.js';
 export * from './embedding.js';
 export * from './transformer.js';
+export * from './batch-norm.js';
+export * from './axial-attention.js';

@@ -8,7 +8,12 @@ import { HostTensor, sizeOf, type Shape } from '../tensor.js';
 import { Variable } from './variable.js';
 
 export class StateDictError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly missing: string[] = [],
+    readonly unexpected: string[] = [],
+    readonly wrongShape: string[] = [],
+  ) {
     super(message);
     this.name = 'StateDictError';
   }
@@ -119,23 +124,28 @@ export abstract class Module {
     return out;
   }
 
-  /** strict: every key must match both ways, with equal shapes. */
+  /**
+   * strict: every key must match both ways. Shapes must always match. One
+   * StateDictError lists every missing key, unexpected key and wrong shape.
+   */
   loadStateDict(sd: Record<string, HostTensor>, strict = true): void {
     const named = new Map(this.namedVariables());
-    const missing = [...named.keys()].filter((k) => !(k in sd));
-    const unexpected = Object.keys(sd).filter((k) => !named.has(k));
-    if (strict && (missing.length || unexpected.length)) {
-      throw new StateDictError(
-        `loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`,
-      );
+    const missing = strict ? [...named.keys()].filter((k) => !(k in sd)) : [];
+    const unexpected = strict ? Object.keys(sd).filter((k) => !named.has(k)) : [];
+    const wrongShape = [...named]
+      .filter(([k, v]) => sd[k] && !sameShape(sd[k].shape, v.shape))
+      .map(([k, v]) => `${k} expects [${v.shape.join(', ')}], got [${sd[k]!.shape.join(', ')}]`);
+    if (missing.length || unexpected.length || wrongShape.length) {
+      const parts = [
+        missing.length ? `missing keys [${missing.join(', ')}]` : '',
+        unexpected.length ? `unexpected keys [${unexpected.join(', ')}]` : '',
+        wrongShape.length ? `wrong shapes [${wrongShape.join('; ')}]` : '',
+      ].filter(Boolean);
+      throw new StateDictError(`loadStateDict: ${parts.join(', ')}`, missing, unexpected, wrongShape);
     }
     for (const [k, v] of named) {
       const t = sd[k];
-      if (!t) continue;
-      if (!sameShape(t.shape, v.shape)) {
-        throw new StateDictError(`loadStateDict: ${k} expects shape [${v.shape.join(', ')}], got [${t.shape.join(', ')}]`);
-      }
-      v.value = new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
+      if (t) v.value = new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
     }
   }
 }
