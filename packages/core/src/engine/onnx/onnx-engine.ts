@@ -20,15 +20,25 @@ import { Graph, TraceError, type Sym } from './ir.js';
 import { gradients } from './autodiff.js';
 import { appendAdam, checkAdamConfig, flatLayout, LR_INPUT, M_INPUT, STEP_INPUT, V_INPUT } from './adam.js';
 import { serializeGraph, type NamedOutput } from './serialize.js';
-import { checkDevice, createSession, fromOrt, ort, probeCuda, toOrt, type OnnxDevice } from './session.js';
+import { checkDevice, createSession, fromOrt, ort, probeCuda, probeWebGpu, toOrt, type OnnxDevice, type WebGpuLayout } from './session.js';
 import { signature, specsOf, trace, uniqueKeys, type Traced } from './trace.js';
 import { ProgramCache, type Prepared, type Program } from './programs.js';
 
 export interface OnnxEngineOptions {
-  /** Default 'cpu'. 'cuda' needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12. */
+  /**
+   * Default 'cpu'. 'cuda' needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12;
+   * 'webgpu' needs a Vulkan driver (see WEBGPU_HINT) and runs nodes without a WebGPU kernel on the CPU.
+   */
   device?: OnnxDevice;
   /** intra-op threads; default os.cpus().length. */
   threads?: number;
+  /**
+   * Debug hook, default none: called with each program's serialized ONNX model
+   * before its session starts (node-placement reports, model dumps).
+   */
+  onModel?: (model: Uint8Array) => void;
+  /** The WebGPU provider's layout; default 'NCHW' (see WebGpuLayout). */
+  webgpuLayout?: WebGpuLayout;
 }
 
 type TraceFn<I extends Inputs, O> = (ops: Ops, inputs: TensorInputs<I>) => O;
@@ -41,6 +51,8 @@ export class OnnxEngine implements Engine {
   constructor(
     readonly device: OnnxDevice,
     private readonly threads: number,
+    private readonly onModel?: (model: Uint8Array) => void,
+    private readonly webgpuLayout: WebGpuLayout = 'NCHW',
   ) {}
 
   /** Bakes `constant` variables (every unassigned one when `frozen`) except those `fed`. */
@@ -55,8 +67,10 @@ export class OnnxEngine implements Engine {
       baked.set(v, v.value);
       bake.set(name, v.value.data);
     }
-    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], bake.size > 0 ? { bake } : {});
-    const session = await createSession(bytes, { device: this.device, threads: this.threads });
+    const webgpu = this.device === 'webgpu';
+    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], { ...(bake.size > 0 ? { bake } : {}), webgpu });
+    this.onModel?.(bytes);
+    const session = await createSession(bytes, { device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout });
     this.sessions.add(session);
     return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked, declared: new Set(session.inputNames) };
   }
@@ -230,10 +244,16 @@ function lossOf(traced: Traced): Sym {
   return loss.sym;
 }
 
-/** The onnx engine on the CPU (default) or CUDA execution provider. */
+/** The onnx engine on the CPU (default), CUDA or WebGPU execution provider; a GPU device that does not start throws OnnxDeviceError. */
 export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<Engine> {
   const device = opts.device ?? 'cpu';
   checkDevice(device);
   if (device === 'cuda') await probeCuda(probeModel());
-  return new OnnxEngine(device, opts.threads ?? os.cpus().length);
+  if (device === 'webgpu') await probeWebGpu(probeModel());
+  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW');
+}
+
+/** The probe model's bytes (y = x + 1 on [1]), for device checks outside the engine. */
+export function deviceProbeModel(): Uint8Array {
+  return probeModel();
 }
