@@ -7,6 +7,6 @@ export { TraceError } from './ir.js';
 export { benchConvLayer, type ConvLayerBench, type ConvLayerTimes } from './bench-conv.js';
 export { exportOnnx, onnxModelBytes, type ExportInput, type ExportedOutputs } from './export.js';
 export {
-  describeWebGpu, parsePlacement, parseVulkanDevices, webGpuPlacement,
+  describeWebGpu, modelOutputNames, parsePlacement, parseVulkanDevices, webGpuPlacement,
   type NodePlacement, type VulkanDevice, type WebGpuReport,
 } from './webgpu-report.js';

@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
 import type * as ort from 'onnxruntime-node';
 import { deviceProbeModel } from './onnx-engine.js';
 import { providersOf, type WebGpuLayout } from './session.js';
@@ -209,4 +210,9 @@ export async function webGpuPlacement(
     out.push({ label: m.label, ...parsePlacement(stderr), ...(error ? { error } : {}) });
   }
   return out;
+}
+
+/** The graph output names of a serialized model (labels for placement reports). */
+export function modelOutputNames(model: Uint8Array): string[] {
+  return onnxProto.onnx.ModelProto.decode(model).graph?.output?.map((o) => o.name ?? '') ?? [];
 }
