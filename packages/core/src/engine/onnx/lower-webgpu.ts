@@ -6,11 +6,14 @@
  * around it. The node-placement report (webgpu-report.ts) found these in the
  * presets' train steps:
  * - Sign (abs gradient, LFQ): (x > 0) - (x < 0).
+ * - Round (FSQ), half to even like ONNX: f = floor(x), d = x - f,
+ *   f + [d > 0.5] + [d = 0.5 and f odd] (+0 where ONNX gives -0).
  * - ArgMin/ArgMax (VQ nearest code): ONNX returns int64, and the Cast to
  *   int32 had no kernel. Lowered as the first index attaining the extreme:
  *   min over axis of where(x == extreme(x), index, K), as float (exact below
  *   2^24), clamped to K - 1 (a NaN row) and cast to int32; ties give the
  *   first index, like ArgMin with select_last_index = 0.
+ * - LogSoftmax (no kernel): s - log(sum(exp(s))) with s = x - max(x).
  * - grouped 3-D Conv (depthwise 1x1x1 convs from pooling gradients): the
  *   WebGPU Conv3D kernel fails at run time on group > 1 (not a fallback: an
  *   error). A 1x1x1 depthwise conv is a per-channel Mul; any other is run as
@@ -35,6 +38,41 @@ export function emitForWebGpu(e: Emitter, n: Node, ins: readonly string[], out: 
       e.node('Cast', [p], [pf], [int('to', ELEM[dtype])]);
       e.node('Cast', [q], [qf], [int('to', ELEM[dtype])]);
       e.node('Sub', [pf, qf], [out]);
+      return true;
+    }
+    case 'Round': {
+      const x = ins[0]!;
+      const [f, d, up, half, f2, odd, tie, bump, bumpf] = ['rf', 'rd', 'rup', 'rhalf', 'rf2', 'rodd', 'rtie', 'rbump', 'rbumpf'].map((k) => e.fresh(k)) as string[] as [string, string, string, string, string, string, string, string, string];
+      const [halfF, floorHalf, twice] = [e.fresh('rh'), e.fresh('rfh'), e.fresh('rtw')];
+      e.node('Floor', [x], [f]);
+      e.node('Sub', [x, f], [d]);
+      e.node('Greater', [d, e.scalar(0.5, 'float32')], [up]);
+      e.node('Equal', [d, e.scalar(0.5, 'float32')], [half]);
+      // f odd: f - 2 floor(f / 2) = 1
+      e.node('Mul', [f, e.scalar(0.5, 'float32')], [halfF]);
+      e.node('Floor', [halfF], [floorHalf]);
+      e.node('Mul', [floorHalf, e.scalar(2, 'float32')], [twice]);
+      e.node('Sub', [f, twice], [f2]);
+      e.node('Equal', [f2, e.scalar(1, 'float32')], [odd]);
+      e.node('And', [half, odd], [tie]);
+      // the two cases exclude each other: add both (WebGPU has no Or kernel)
+      e.node('Cast', [up], [bump], [int('to', ELEM.float32)]);
+      e.node('Cast', [tie], [bumpf], [int('to', ELEM.float32)]);
+      const partial = e.fresh('rsum');
+      e.node('Add', [f, bump], [partial]);
+      e.node('Add', [partial, bumpf], [out]);
+      return true;
+    }
+    case 'LogSoftmax': {
+      const rank = n.inputs[0]!.shape.length;
+      const axis = ((n.attrs.axis as number) + rank) % rank;
+      const [m, sh, ex, sum, lg] = ['lsm', 'lss', 'lse', 'lsz', 'lsl'].map((k) => e.fresh(k)) as [string, string, string, string, string];
+      e.node('ReduceMax', [ins[0]!], [m], [ints('axes', [axis]), int('keepdims', 1)]);
+      e.node('Sub', [ins[0]!, m], [sh]);
+      e.node('Exp', [sh], [ex]);
+      e.node('ReduceSum', [ex, e.int64([axis])], [sum], [int('keepdims', 1)]);
+      e.node('Log', [sum], [lg]);
+      e.node('Sub', [sh, lg], [out]);
       return true;
     }
     case 'ArgMin':

@@ -85,6 +85,8 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       executionProviders: providersOf(opts.device, opts.webgpuLayout),
       intraOpNumThreads: opts.threads ?? os.cpus().length,
       graphOptimizationLevel: 'all',
+      // WebGPU: onnxruntime warns on every session with a CPU node; `pnpm bench env --device webgpu` reports them instead
+      ...(opts.device === 'webgpu' && !process.env['ZOO_ORT_WARNINGS'] ? { logSeverityLevel: 3 as const } : {}),
       // Per-node timings as Chrome-trace JSON, for finding slow kernels (a developer switch).
       ...(process.env['ZOO_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['ZOO_ORT_PROFILE'] } : {}),
       // Each session's graph after onnxruntime's rewrites (`<prefix><n>.onnx`), for Netron or node counts.
