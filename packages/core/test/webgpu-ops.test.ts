@@ -8,10 +8,11 @@
  * in onnxruntime's node placement: none, except the documented ones.
  * Skips with the reason when no WebGPU adapter starts (see webgpuSkipReason).
  */
-import { createOnnxEngine, OnnxDeviceError, webGpuPlacement } from '../src/engine/onnx/index.js';
+import { createOnnxEngine, modelOutputNames, OnnxDeviceError, webGpuPlacement } from '../src/engine/onnx/index.js';
 import type { Engine, Inputs } from '../src/engine/engine.js';
 import type { Ops, Tensor } from '../src/ops.js';
 import { HostTensor } from '../src/tensor.js';
+import { Variable } from '../src/nn/variable.js';
 import { describeOnWebGpu, relErr } from '../src/testing.js';
 import { rand, randAwayFromZero } from './onnx-helpers.js';
 
@@ -112,6 +113,27 @@ await describeOnWebGpu('onnx engine: webgpu vs cpu, every primitive', () => {
     }
   });
 
+  test('Adam moments kept in GPU memory: three steps and optimizerState match the CPU device, and a reload continues alike', async () => {
+    const run = async (e: Engine) => {
+      const w = new Variable(rand([3, 2, 3, 3], 21), true, 'w');
+      const b = new Variable(HostTensor.zeros([3]), true, 'b');
+      const step = e.compileTrainStep<{ x: HostTensor }, { loss: Tensor }>(
+        (o, { x }) => ({ loss: o.mean(o.square(o.sub(o.conv(x, o.variable(w), o.variable(b), { padding: 1 }), 0.5))) }),
+        [w, b],
+        { kind: 'adamw', lr: 0.01, weightDecay: 0.1, clipGradNorm: 1 },
+      );
+      for (let i = 0; i < 3; i++) await step.run({ x: rand([2, 2, 5, 5], 30 + i) });
+      const state = await step.optimizerState();
+      await step.loadOptimizerState(state);
+      await step.run({ x: rand([2, 2, 5, 5], 40) });
+      return { params: [...w.value.data, ...b.value.data], state };
+    };
+    const [c, g] = [await run(cpu), await run(gpu)];
+    expect(relErr(g.params, c.params)).toBeLessThan(TOL);
+    expect(Object.keys(g.state).sort()).toEqual(Object.keys(c.state).sort());
+    for (const [k, t] of Object.entries(c.state)) expect(relErr(g.state[k]!.data, t.data)).toBeLessThan(TOL);
+  });
+
   test('round (half to even), sign and argmin/argmax ties match onnxruntime\'s CPU kernels exactly', async () => {
     const x = HostTensor.from([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, 0.51, -0.51, 0, 3, -7.5], [2, 6]);
     const f = (o: Ops, { x }: Record<string, Tensor>) => ({
@@ -128,8 +150,10 @@ await describeOnWebGpu('onnx engine: webgpu vs cpu, every primitive', () => {
   });
 
   test('no node of these programs falls back to the CPU, except the gather gradient\'s int64 ScatterND', async () => {
-    const placed = await webGpuPlacement(models.map((model, i) => ({ label: `#${i}`, model })));
-    expect(placed.length).toBeGreaterThanOrEqual(cases.length * 2);
+    // the gradient programs hold their forward too: placing those alone halves the child processes
+    const grads = models.filter((m) => modelOutputNames(m).includes('loss'));
+    const placed = await webGpuPlacement(grads.map((model, i) => ({ label: `#${i}`, model })));
+    expect(placed.length).toBeGreaterThanOrEqual(cases.length);
     for (const p of placed) {
       expect(p.error).toBeUndefined();
       expect(p.nodes['WebGpuExecutionProvider']).toBeGreaterThan(0);

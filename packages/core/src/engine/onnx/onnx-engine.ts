@@ -6,7 +6,8 @@
  * Variable values live in host memory shared with onnxruntime (inputs wrap
  * `Variable.value.data`, updated values adopt onnxruntime's output buffers,
  * with no copies beyond onnxruntime's own), so parameters and buffers are current after every run and
- * `sync()` has nothing to do; Adam moments stay as ort tensors in the step.
+ * `sync()` has nothing to do; Adam moments stay as ort tensors in the step,
+ * in GPU memory on the webgpu device (read back only by optimizerState).
  */
 import os from 'node:os';
 import { checkTrainable } from '../engine.js';
@@ -70,7 +71,10 @@ export class OnnxEngine implements Engine {
     const webgpu = this.device === 'webgpu';
     const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], { ...(bake.size > 0 ? { bake } : {}), webgpu });
     this.onModel?.(bytes);
-    const session = await createSession(bytes, { device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout });
+    const deviceOutputs = webgpu ? prep.deviceOutputs : undefined;
+    const session = await createSession(bytes, {
+      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, ...(deviceOutputs ? { deviceOutputs } : {}),
+    });
     this.sessions.add(session);
     return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked, declared: new Set(session.inputNames) };
   }
@@ -166,10 +170,10 @@ export class OnnxEngine implements Engine {
         { name: `new:${V_INPUT}`, sym: adam.newV },
       ];
       params.forEach((_, i) => extra.push({ name: `new:${keys[i]}`, sym: adam.newParams[i]! }));
-      return { traced, extra, fed: new Set(params) };
+      // Adam's moments stay in GPU memory between steps (read back only for checkpoints)
+      return { traced, extra, fed: new Set(params), deviceOutputs: [`new:${M_INPUT}`, `new:${V_INPUT}`] };
     });
-    const perParam = (flat: ort.Tensor, i: number): HostTensor => {
-      const data = flat.data as Float32Array;
+    const perParam = (data: Float32Array, i: number): HostTensor => {
       const n = offsets[i + 1] ?? total;
       return new HostTensor(params[i]!.shape, data.slice(offsets[i]!, n), 'float32');
     };
@@ -184,15 +188,19 @@ export class OnnxEngine implements Engine {
         params.forEach((v, i) => {
           v.value = fromOrt(res[`new:${keys[i]}`]!) as HostTensor<'float32'>;
         });
+        const [oldM, oldV] = [state.m, state.v];
         state.m = res[`new:${M_INPUT}`]!;
         state.v = res[`new:${V_INPUT}`]!;
+        // GPU buffers are freed now rather than whenever the GC finalizes them
+        for (const t of [oldM, oldV]) if (t.location === 'gpu-buffer') t.dispose();
         return { outputs: this.userOutputs<O>(p, res), gradNorm: (res['opt:gradNorm']!.data as Float32Array)[0]! };
       }),
       optimizerState: async () => {
         const out: Record<string, HostTensor> = { step: HostTensor.from([state.step], [1]) };
+        const [m, v] = [await this.download(state.m), await this.download(state.v)];
         keys.forEach((k, i) => {
-          out[`exp_avg:${k}`] = perParam(state.m, i);
-          out[`exp_avg_sq:${k}`] = perParam(state.v, i);
+          out[`exp_avg:${k}`] = perParam(m, i);
+          out[`exp_avg_sq:${k}`] = perParam(v, i);
         });
         return out;
       },
@@ -213,10 +221,33 @@ export class OnnxEngine implements Engine {
           v.set(s[`exp_avg_sq:${k}`]!.data as Float32Array, offsets[i]!);
         });
         state.step = step.item();
+        for (const t of [state.m, state.v]) if (t.location === 'gpu-buffer') t.dispose();
         state.m = toOrt(HostTensor.from(m, [total]));
         state.v = toOrt(HostTensor.from(v, [total]));
       },
     };
+  }
+
+  private readonly downloaders = new Map<number, Promise<ort.InferenceSession>>();
+
+  /**
+   * A float32 tensor's values on the host. onnxruntime-node 1.30 cannot read a
+   * 'gpu-buffer' tensor itself (its download() throws a native exception that
+   * aborts the process), so an Identity session with CPU outputs copies it.
+   */
+  private async download(t: ort.Tensor): Promise<Float32Array> {
+    if (t.location !== 'gpu-buffer') return t.data as Float32Array;
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    let s = this.downloaders.get(n);
+    if (!s) {
+      const g = new Graph();
+      const x = g.input('x', [n], 'float32');
+      s = createSession(serializeGraph(g, [{ name: 'y', sym: g.emit('StopGradient', [x], {}, [n], 'float32') }]), { device: this.device, threads: 1 });
+      this.downloaders.set(n, s);
+      this.sessions.add(await s);
+    }
+    const out = await (await s).run({ x: t });
+    return out['y']!.data as Float32Array;
   }
 
   async sync(): Promise<void> {
@@ -226,6 +257,7 @@ export class OnnxEngine implements Engine {
   async dispose(): Promise<void> {
     const all = [...this.sessions];
     this.sessions.clear();
+    this.downloaders.clear();
     await Promise.all(all.map((s) => s.release()));
   }
 }

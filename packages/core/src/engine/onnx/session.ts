@@ -72,6 +72,8 @@ export interface SessionOptions {
   threads?: number;
   /** Default 'NCHW' (see WebGpuLayout). */
   webgpuLayout?: WebGpuLayout;
+  /** webgpu only: outputs returned as GPU buffers ('gpu-buffer' tensors; see downloadTensor). Default none. */
+  deviceOutputs?: readonly string[];
 }
 
 let sessionsCreated = 0;
@@ -85,6 +87,9 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       executionProviders: providersOf(opts.device, opts.webgpuLayout),
       intraOpNumThreads: opts.threads ?? os.cpus().length,
       graphOptimizationLevel: 'all',
+      ...(opts.device === 'webgpu' && opts.deviceOutputs?.length
+        ? { preferredOutputLocation: Object.fromEntries(opts.deviceOutputs.map((n) => [n, 'gpu-buffer' as const])) }
+        : {}),
       // WebGPU: onnxruntime warns on every session with a CPU node; `pnpm bench env --device webgpu` reports them instead
       ...(opts.device === 'webgpu' && !process.env['ZOO_ORT_WARNINGS'] ? { logSeverityLevel: 3 as const } : {}),
       // Per-node timings as Chrome-trace JSON, for finding slow kernels (a developer switch).
