@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describeWebGpu, WEBGPU_HINT } from '../src/engine/onnx/index.js';
+import { describeWebGpu, parsePlacement, parseVulkanDevices, WEBGPU_HINT } from '../src/engine/onnx/index.js';
 
 const NO_DRIVER = { VK_ICD_FILENAMES: '/nonexistent/zoo_icd.json', VK_DRIVER_FILES: '/nonexistent/zoo_icd.json' };
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/webgpu/${name}`, import.meta.url));
@@ -36,5 +36,38 @@ describe('WebGPU failures are typed', () => {
     expect(out.name).toBe('OnnxDeviceError');
     expect(out.message).toMatch(/no WebGPU adapter starts/);
     expect(out.message).toContain(WEBGPU_HINT);
+  });
+});
+
+describe('log parsing (onnxruntime 1.30 and Mesa device-select formats)', () => {
+  it('reads node placements per provider, and the CPU nodes by type and name', () => {
+    const p = '2026-12-05 02:28:19.780 [V:onnxruntime:, session_state.cc:1377 VerifyEachNodeIsAssignedToAnEp] ';
+    const log = [
+      `${p}Node placements`,
+      `${p} Node(s) placed on [CPUExecutionProvider]. Number of nodes: 2`,
+      `${p}  Cast (::Cast336)`,
+      `${p}  Sign (::Sign812)`,
+      `${p} Node(s) placed on [WebGpuExecutionProvider]. Number of nodes: 3`,
+      `${p}  Mul (::Mul1)`,
+      `${p}  MemcpyToHost (Memcpy)`,
+      `${p}  Add (::Add2)`,
+      '2026-12-05 02:28:19.781 [I:onnxruntime:, allocation_planner.cc:2653 CreateGraphPartitioner] Use DeviceBasedPartition as default',
+    ].join('\n');
+    expect(parsePlacement(log)).toEqual({
+      nodes: { CPUExecutionProvider: 2, WebGpuExecutionProvider: 3 },
+      cpuOps: { Cast: 1, Sign: 1 },
+      cpuNodes: ['::Cast336', '::Sign812'],
+    });
+    expect(parsePlacement(`${p} All nodes placed on [WebGpuExecutionProvider]. Number of nodes: 212`)).toEqual({
+      nodes: { WebGpuExecutionProvider: 212 }, cpuOps: {}, cpuNodes: [],
+    });
+  });
+
+  it('reads the Vulkan devices Mesa lists', () => {
+    const log = 'selectable devices:\n  GPU 0: 10de:2335 "NVIDIA H200" discrete GPU\n  GPU 1: 10005:0 "llvmpipe (LLVM 15.0.6, 256 bits)" CPU\n';
+    expect(parseVulkanDevices(log)).toEqual([
+      { name: 'NVIDIA H200', type: 'discrete GPU' },
+      { name: 'llvmpipe (LLVM 15.0.6, 256 bits)', type: 'CPU' },
+    ]);
   });
 });
