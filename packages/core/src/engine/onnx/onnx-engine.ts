@@ -21,7 +21,8 @@ import { Graph, TraceError, type Sym } from './ir.js';
 import { gradients } from './autodiff.js';
 import { appendAdam, checkAdamConfig, flatLayout, LR_INPUT, M_INPUT, STEP_INPUT, V_INPUT } from './adam.js';
 import { serializeGraph, type NamedOutput } from './serialize.js';
-import { checkDevice, createSession, fromOrt, ort, probeCuda, probeWebGpu, toOrt, type OnnxDevice, type WebGpuLayout } from './session.js';
+import { WEBGPU_HINT } from './webgpu.js';
+import { checkDevice, createSession, fromOrt, OnnxDeviceError, ort, probeCuda, probeWebGpu, toOrt, type OnnxDevice, type WebGpuLayout } from './session.js';
 import { signature, specsOf, trace, uniqueKeys, type Traced } from './trace.js';
 import { ProgramCache, type Prepared, type Program } from './programs.js';
 
@@ -95,9 +96,22 @@ export class OnnxEngine implements Engine {
     for (const [name, t] of Object.entries(extraFeeds)) if (p.declared.has(name)) feeds[name] = t;
     for (const [host, { name }] of p.traced.inputs) if (p.declared.has(name)) feeds[name] = toOrt(inputs[host]!);
     for (const [v, { name }] of p.traced.variables) if (p.declared.has(name)) feeds[name] ??= toOrt(v.value);
-    const res = (await p.session.run(feeds)) as Record<string, ort.Tensor>;
+    const res = (await this.runSession(p.session, feeds)) as Record<string, ort.Tensor>;
     for (const a of p.traced.assigns) a.variable.value = fromOrt(res[a.name]!) as HostTensor<'float32'>;
     return res;
+  }
+
+  /** A WebGPU failure during a run (device lost, out of GPU memory) becomes an OnnxDeviceError with the fix. */
+  private async runSession(session: ort.InferenceSession, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
+    try {
+      return await session.run(feeds);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (this.device === 'webgpu' && /webgpu|device (was )?lost|dawn|vulkan|out of memory/i.test(msg)) {
+        throw new OnnxDeviceError(`onnx engine: the WebGPU device failed during a run (${msg.split('\n')[0]}); ${WEBGPU_HINT}`);
+      }
+      throw e;
+    }
   }
 
   private userOutputs<O>(p: Program, res: Record<string, ort.Tensor>, extra: readonly string[] = []): HostOutputs<O> {
