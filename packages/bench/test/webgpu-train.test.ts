@@ -45,21 +45,19 @@ async function run(engine: Engine, preset: string, quantizer: string, frames: nu
   return { losses, state: tokenizer.stateDict() };
 }
 
-let cpu: Engine;
-let gpu: Engine;
+/** Engines per case, disposed after it: GPU sessions do not pile up over the 15 cases. */
+async function onDevice(device: 'cpu' | 'webgpu', preset: string, q: string, frames: number) {
+  const engine = await createOnnxEngine({ device });
+  try {
+    return await run(engine, preset, q, frames);
+  } finally {
+    await engine.dispose();
+  }
+}
 
 await describeOnWebGpu('one train step per encoder family x quantizer: webgpu vs cpu', () => {
-  beforeAll(async () => {
-    cpu = await createOnnxEngine({ device: 'cpu' });
-    gpu = await createOnnxEngine({ device: 'webgpu' });
-  });
-  afterAll(async () => {
-    await cpu?.dispose();
-    await gpu?.dispose();
-  });
-
   it.each(cases)('%s + %s (%s recipe): losses within 1e-4, parameters within 2e-4', async (_family, q, preset, frames) => {
-    const [c, g] = [await run(cpu, preset, q, frames), await run(gpu, preset, q, frames)];
+    const [c, g] = [await onDevice('cpu', preset, q, frames), await onDevice('webgpu', preset, q, frames)];
     expect(g.losses.length).toBe(2);
     for (let i = 0; i < 2; i++) expect(relErr([g.losses[i]!], [c.losses[i]!])).toBeLessThan(1e-4);
     expect(Object.keys(g.state).sort()).toEqual(Object.keys(c.state).sort());

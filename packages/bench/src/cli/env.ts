@@ -106,7 +106,7 @@ export function envCommand(y: Argv, io: CliIo): Argv {
         .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of text' })
         .option('device', {
           choices: ['cpu', 'cuda', 'webgpu'] as const,
-          describe: 'also check this device: cuda starts the CUDA provider; webgpu reports which nodes of the four presets\' train steps run on WebGPU and which fall back to the CPU (trains each preset 2 steps; slow on lavapipe)',
+          describe: 'also check this device (default: none, only the WebGPU adapter is reported): cuda starts the CUDA provider; webgpu reports which nodes of the four presets\' train steps run on WebGPU and which fall back to the CPU (trains each preset 2 steps; slow on lavapipe)',
         }),
     async (args) => {
       const report = await collectEnv(args.device ? { device: args.device } : {});
