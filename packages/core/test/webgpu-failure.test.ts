@@ -6,7 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describeWebGpu, parsePlacement, parseVulkanDevices, WEBGPU_HINT } from '../src/engine/onnx/index.js';
+import { statSync } from 'node:fs';
+import { describeWebGpu, ensureXdgRuntimeDir, parsePlacement, parseVulkanDevices, WEBGPU_HINT } from '../src/engine/onnx/index.js';
 
 const NO_DRIVER = { VK_ICD_FILENAMES: '/nonexistent/zoo_icd.json', VK_DRIVER_FILES: '/nonexistent/zoo_icd.json' };
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/webgpu/${name}`, import.meta.url));
@@ -70,4 +71,20 @@ describe('log parsing (onnxruntime 1.30 and Mesa device-select formats)', () => 
       { name: 'llvmpipe (LLVM 15.0.6, 256 bits)', type: 'CPU' },
     ]);
   });
+});
+
+test('XDG_RUNTIME_DIR: a private (0700) folder is made when unset, a set value is kept', () => {
+  const saved = process.env['XDG_RUNTIME_DIR'];
+  try {
+    delete process.env['XDG_RUNTIME_DIR'];
+    const dir = ensureXdgRuntimeDir();
+    expect(process.env['XDG_RUNTIME_DIR']).toBe(dir);
+    expect(statSync(dir).isDirectory()).toBe(true);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    process.env['XDG_RUNTIME_DIR'] = '/run/user/1234';
+    expect(ensureXdgRuntimeDir()).toBe('/run/user/1234');
+  } finally {
+    if (saved === undefined) delete process.env['XDG_RUNTIME_DIR'];
+    else process.env['XDG_RUNTIME_DIR'] = saved;
+  }
 });
