@@ -98,6 +98,9 @@ describe('zoo CLI', () => {
     if ('error' in env.ffmpeg) throw new Error(env.ffmpeg.error);
     expect(existsSync(env.ffmpeg.path)).toBe(true);
     expect(env.ffmpeg.version).toMatch(/ffmpeg version/);
+    // WebGPU: an adapter with its kind, or the reason and the fix (never a crash)
+    if (env.webgpu.ok) expect(['lavapipe', 'gpu', 'unknown']).toContain(env.webgpu.kind);
+    else expect(env.webgpu.hint).toMatch(/mesa-vulkan-drivers/);
   });
 
   it('prints the environment as text', async () => {

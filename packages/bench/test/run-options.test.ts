@@ -36,3 +36,9 @@ describe('run options', () => {
     expect(() => parseRunOptions({ prior: { position: 'rope' as never } })).toThrow(/factorized.*learned/);
   });
 });
+
+test('--device webgpu is accepted on the onnx engine and refused on tfjs before any work', () => {
+  expect(parseRunOptions({ device: 'webgpu' }).device).toBe('webgpu');
+  expect(() => parseRunOptions({ engine: 'tfjs', device: 'webgpu' })).toThrow(/--device webgpu runs on --engine onnx only/);
+  expect(() => parseRunOptions({ device: 'metal' as never })).toThrow(/--device/);
+});

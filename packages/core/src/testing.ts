@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Engine } from './engine/engine.js';
-import { createOnnxEngine } from './engine/onnx/index.js';
+import { createOnnxEngine, describeWebGpu } from './engine/onnx/index.js';
 import { createTfjsEngine, type TfjsBackendName } from './engine/tfjs/index.js';
 import { HostTensor, sizeOf, type Shape } from './tensor.js';
 import type { Rng } from './util/rng.js';
@@ -27,6 +27,30 @@ export interface TestEngineOptions {
 export function createTestEngine(name: TestEngineName, opts: TestEngineOptions = {}): Promise<Engine> {
   if (name === 'tfjs') return createTfjsEngine(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {});
   return createOnnxEngine({ device: 'cpu', ...(opts.onnxThreads ? { threads: opts.onnxThreads } : {}) });
+}
+
+let webgpuReason: Promise<string | undefined> | undefined;
+
+/**
+ * Why the WebGPU suites skip here (no adapter starts: the error and the
+ * fix), or undefined when an adapter starts. With ZOO_REQUIRE_WEBGPU=1 (CI,
+ * where setup installs lavapipe) a missing adapter throws instead of skipping.
+ */
+export function webgpuSkipReason(): Promise<string | undefined> {
+  webgpuReason ??= describeWebGpu().then((r) => {
+    if (r.ok) return undefined;
+    const reason = `no WebGPU adapter starts: ${r.error ?? 'unknown'}. ${r.hint ?? ''}`;
+    if (process.env['ZOO_REQUIRE_WEBGPU'] === '1') throw new Error(`ZOO_REQUIRE_WEBGPU=1 but ${reason}`);
+    return reason;
+  });
+  return webgpuReason;
+}
+
+/** `describe`, or `describe.skip` with the reason in its title when no WebGPU adapter starts. */
+export async function describeOnWebGpu(title: string, body: () => void): Promise<void> {
+  const reason = await webgpuSkipReason();
+  if (reason) describe.skip(`${title} [skipped: ${reason}]`, body);
+  else describe(title, body);
 }
 
 const engines = new Map<string, Promise<Engine>>();

@@ -109,7 +109,7 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         .option('resolution', { type: 'number', default: D.resolution, describe: `frame side in pixels (at least ${SSIM_MIN_SIDE}, SSIM's window)` })
         .option('lr', { type: 'number', default: D.lr, describe: 'peak learning rate (warmup + cosine)' })
         .option('engine', { choices: ['onnx', 'tfjs'] as const, default: D.engine, describe: 'onnx: compiled graphs on onnxruntime (fast); tfjs: eager' })
-        .option('device', { choices: ['cpu', 'cuda'] as const, default: D.device, describe: 'where the onnx engine runs (cuda needs `pnpm install:cuda`)' })
+        .option('device', { choices: ['cpu', 'cuda', 'webgpu'] as const, default: D.device, describe: 'where the engine runs (cuda needs `pnpm install:cuda`; webgpu: onnx engine on a Vulkan GPU or lavapipe, see `pnpm bench env --device webgpu`)' })
         .option('eval-clips', { type: 'number', default: D.evalClips, describe: 'eval clips every tokenizer is scored on' })
         .option('out', { type: 'string', default: D.out, describe: 'output directory (rerunning into one that holds this run needs --resume)' })
         .option('shard', { type: 'string', default: D.shard, describe: 'i/n: run every n-th unit (tokenizer x quantizer x codebook size x seed) starting at i; auto: i and n from a Kubernetes Indexed Job or Slurm job array. Shards write OUT/shards/; combine them with zoo merge' })

@@ -18,7 +18,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { HostTensor } from '@zoo/core';
+import { ensureXdgRuntimeDir, HostTensor, providersOf, type OnnxDevice } from '@zoo/core';
 import { TokenizerSpecError } from '../tokenizer/spec.js';
 import type { Codec } from './codec.js';
 
@@ -113,11 +113,12 @@ function readSidecar(path: string): OnnxTokenizerInfo {
   return info as OnnxTokenizerInfo;
 }
 
-export async function loadOnnxCodec(encodePath: string, decodePath: string, opts: { device?: 'cpu' | 'cuda'; codebookSize: number }): Promise<Codec> {
+export async function loadOnnxCodec(encodePath: string, decodePath: string, opts: { device?: OnnxDevice; codebookSize: number }): Promise<Codec> {
   for (const p of [encodePath, decodePath]) if (!existsSync(p)) throw new TokenizerSpecError(`external tokenizer graph ${p} does not exist`);
   const sidecar = join(dirname(encodePath), ONNX_SIDECAR);
   const info = existsSync(sidecar) ? readSidecar(sidecar) : { codebookSize: opts.codebookSize };
-  const providers = opts.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
+  if (opts.device === 'webgpu') ensureXdgRuntimeDir();
+  const providers = providersOf(opts.device ?? 'cpu');
   const enc = await ort.InferenceSession.create(encodePath, { executionProviders: providers });
   const dec = await ort.InferenceSession.create(decodePath, { executionProviders: providers });
   let indexType: 'int32' | 'int64' = 'int32';

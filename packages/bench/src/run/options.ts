@@ -64,7 +64,8 @@ export const runOptionsSchema = z.object({
   resolution: z.number().int().min(SSIM_MIN_SIDE, `must be at least ${SSIM_MIN_SIDE} (SSIM's 11x11 window)`).default(16),
   lr: z.number().positive().default(2e-3),
   engine: z.enum(['onnx', 'tfjs']).default('onnx'),
-  device: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** Where the engine runs: cpu (default), cuda (onnx: `pnpm install:cuda`; tfjs: tfjs-node-gpu), webgpu (onnx only: Vulkan, see the README). */
+  device: z.enum(['cpu', 'cuda', 'webgpu']).default('cpu'),
   evalClips: z.number().int().min(1).default(32),
   out: z.string().min(1).default('bench-out'),
   /**
@@ -138,6 +139,9 @@ export function parseRunOptions(input: RunOptionsInput): RunOptions {
     throw new RunOptionsError(r.error.issues.map((i) => `${flagName(String(i.path[0] ?? ''))}${i.path.length > 1 ? `[${i.path.slice(1).join('.')}]` : ''}: ${i.message}`).join('; '));
   }
   priorConfigOf(r.data); // heads must divide dim: fails before any work
+  if (r.data.engine === 'tfjs' && r.data.device === 'webgpu') {
+    throw new RunOptionsError('--device webgpu runs on --engine onnx only (tfjs\'s WebGPU backend needs a browser)');
+  }
   shardOf(r.data); // fails now, before any work, when --shard auto finds no scheduler
   if (r.data.config && !r.data.quantizers && codebookSizesOf(r.data).length > 1) {
     throw new RunOptionsError('--codebook-size: a list of sizes needs --quantizers (a --config spec keeps its own quantizer config)');

@@ -3,12 +3,13 @@
  * `--device cpu|cuda` covers the common case; the long names pin a tfjs backend.
  */
 import type { Engine } from './engine.js';
-import { createOnnxEngine } from './onnx/index.js';
+import { createOnnxEngine, OnnxDeviceError, type OnnxDevice } from './onnx/index.js';
 import { createTfjsEngine } from './tfjs/index.js';
 
 export const ENGINE_CHOICES = [
   'onnx-cpu',
   'onnx-cuda',
+  'onnx-webgpu',
   'tfjs',
   'tfjs-tensorflow-gpu',
   'tfjs-tensorflow',
@@ -30,6 +31,8 @@ export async function createEngineByName(choice: string): Promise<Engine> {
       return createOnnxEngine({ device: 'cpu' });
     case 'onnx-cuda':
       return createOnnxEngine({ device: 'cuda' });
+    case 'onnx-webgpu':
+      return createOnnxEngine({ device: 'webgpu' });
     case 'tfjs':
       return createTfjsEngine();
     case 'tfjs-tensorflow-gpu':
@@ -48,11 +51,15 @@ export async function createEngineByName(choice: string): Promise<Engine> {
 /**
  * `--engine` / `--device` as the bench CLI takes them. On tfjs, `cuda` means
  * the tfjs-node-gpu backend (which must be installed); `cpu` lets tfjs pick
- * the fastest CPU backend that loads.
+ * the fastest CPU backend that loads; `webgpu` is onnx-only (tfjs's WebGPU
+ * backend needs a browser's navigator.gpu).
  */
-export async function createEngine(opts: { engine?: 'onnx' | 'tfjs'; device?: 'cpu' | 'cuda' } = {}): Promise<Engine> {
+export async function createEngine(opts: { engine?: 'onnx' | 'tfjs'; device?: OnnxDevice } = {}): Promise<Engine> {
   const engine = opts.engine ?? 'onnx';
   const device = opts.device ?? 'cpu';
   if (engine === 'onnx') return createOnnxEngine({ device });
+  if (device === 'webgpu') {
+    throw new OnnxDeviceError("device 'webgpu' runs on the onnx engine only (tfjs's WebGPU backend needs a browser); use --engine onnx --device webgpu, or --engine tfjs --device cpu|cuda");
+  }
   return device === 'cuda' ? createTfjsEngine({ backend: 'tensorflow-gpu' }) : createTfjsEngine();
 }

@@ -6,7 +6,8 @@
  * Variable values live in host memory shared with onnxruntime (inputs wrap
  * `Variable.value.data`, updated values adopt onnxruntime's output buffers,
  * with no copies beyond onnxruntime's own), so parameters and buffers are current after every run and
- * `sync()` has nothing to do; Adam moments stay as ort tensors in the step.
+ * `sync()` has nothing to do; Adam moments stay as ort tensors in the step,
+ * in GPU memory on the webgpu device (read back only by optimizerState).
  */
 import os from 'node:os';
 import { checkTrainable } from '../engine.js';
@@ -20,15 +21,26 @@ import { Graph, TraceError, type Sym } from './ir.js';
 import { gradients } from './autodiff.js';
 import { appendAdam, checkAdamConfig, flatLayout, LR_INPUT, M_INPUT, STEP_INPUT, V_INPUT } from './adam.js';
 import { serializeGraph, type NamedOutput } from './serialize.js';
-import { checkDevice, createSession, fromOrt, ort, probeCuda, toOrt, type OnnxDevice } from './session.js';
+import { WEBGPU_HINT } from './webgpu.js';
+import { checkDevice, createSession, fromOrt, OnnxDeviceError, ort, probeCuda, probeWebGpu, toOrt, type OnnxDevice, type WebGpuLayout } from './session.js';
 import { signature, specsOf, trace, uniqueKeys, type Traced } from './trace.js';
 import { ProgramCache, type Prepared, type Program } from './programs.js';
 
 export interface OnnxEngineOptions {
-  /** Default 'cpu'. 'cuda' needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12. */
+  /**
+   * Default 'cpu'. 'cuda' needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12;
+   * 'webgpu' needs a Vulkan driver (see WEBGPU_HINT) and runs nodes without a WebGPU kernel on the CPU.
+   */
   device?: OnnxDevice;
   /** intra-op threads; default os.cpus().length. */
   threads?: number;
+  /**
+   * Debug hook, default none: called with each program's serialized ONNX model
+   * before its session starts (node-placement reports, model dumps).
+   */
+  onModel?: (model: Uint8Array) => void;
+  /** The WebGPU provider's layout; default 'NCHW' (see WebGpuLayout). */
+  webgpuLayout?: WebGpuLayout;
 }
 
 type TraceFn<I extends Inputs, O> = (ops: Ops, inputs: TensorInputs<I>) => O;
@@ -41,6 +53,8 @@ export class OnnxEngine implements Engine {
   constructor(
     readonly device: OnnxDevice,
     private readonly threads: number,
+    private readonly onModel?: (model: Uint8Array) => void,
+    private readonly webgpuLayout: WebGpuLayout = 'NCHW',
   ) {}
 
   /** Bakes `constant` variables (every unassigned one when `frozen`) except those `fed`. */
@@ -55,8 +69,13 @@ export class OnnxEngine implements Engine {
       baked.set(v, v.value);
       bake.set(name, v.value.data);
     }
-    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], bake.size > 0 ? { bake } : {});
-    const session = await createSession(bytes, { device: this.device, threads: this.threads });
+    const webgpu = this.device === 'webgpu';
+    const bytes = serializeGraph(traced.graph, [...traced.outputs, ...extra, ...assigns], { ...(bake.size > 0 ? { bake } : {}), webgpu });
+    this.onModel?.(bytes);
+    const deviceOutputs = webgpu ? prep.deviceOutputs : undefined;
+    const session = await createSession(bytes, {
+      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, ...(deviceOutputs ? { deviceOutputs } : {}),
+    });
     this.sessions.add(session);
     return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked, declared: new Set(session.inputNames) };
   }
@@ -77,9 +96,22 @@ export class OnnxEngine implements Engine {
     for (const [name, t] of Object.entries(extraFeeds)) if (p.declared.has(name)) feeds[name] = t;
     for (const [host, { name }] of p.traced.inputs) if (p.declared.has(name)) feeds[name] = toOrt(inputs[host]!);
     for (const [v, { name }] of p.traced.variables) if (p.declared.has(name)) feeds[name] ??= toOrt(v.value);
-    const res = (await p.session.run(feeds)) as Record<string, ort.Tensor>;
+    const res = (await this.runSession(p.session, feeds)) as Record<string, ort.Tensor>;
     for (const a of p.traced.assigns) a.variable.value = fromOrt(res[a.name]!) as HostTensor<'float32'>;
     return res;
+  }
+
+  /** A WebGPU failure during a run (device lost, out of GPU memory) becomes an OnnxDeviceError with the fix. */
+  private async runSession(session: ort.InferenceSession, feeds: Feeds): Promise<ort.InferenceSession.ReturnType> {
+    try {
+      return await session.run(feeds);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (this.device === 'webgpu' && /webgpu|device (was )?lost|dawn|vulkan|out of memory/i.test(msg)) {
+        throw new OnnxDeviceError(`onnx engine: the WebGPU device failed during a run (${msg.split('\n')[0]}); ${WEBGPU_HINT}`);
+      }
+      throw e;
+    }
   }
 
   private userOutputs<O>(p: Program, res: Record<string, ort.Tensor>, extra: readonly string[] = []): HostOutputs<O> {
@@ -152,10 +184,10 @@ export class OnnxEngine implements Engine {
         { name: `new:${V_INPUT}`, sym: adam.newV },
       ];
       params.forEach((_, i) => extra.push({ name: `new:${keys[i]}`, sym: adam.newParams[i]! }));
-      return { traced, extra, fed: new Set(params) };
+      // Adam's moments stay in GPU memory between steps (read back only for checkpoints)
+      return { traced, extra, fed: new Set(params), deviceOutputs: [`new:${M_INPUT}`, `new:${V_INPUT}`] };
     });
-    const perParam = (flat: ort.Tensor, i: number): HostTensor => {
-      const data = flat.data as Float32Array;
+    const perParam = (data: Float32Array, i: number): HostTensor => {
       const n = offsets[i + 1] ?? total;
       return new HostTensor(params[i]!.shape, data.slice(offsets[i]!, n), 'float32');
     };
@@ -170,15 +202,19 @@ export class OnnxEngine implements Engine {
         params.forEach((v, i) => {
           v.value = fromOrt(res[`new:${keys[i]}`]!) as HostTensor<'float32'>;
         });
+        const [oldM, oldV] = [state.m, state.v];
         state.m = res[`new:${M_INPUT}`]!;
         state.v = res[`new:${V_INPUT}`]!;
+        // GPU buffers are freed now rather than whenever the GC finalizes them
+        for (const t of [oldM, oldV]) if (t.location === 'gpu-buffer') t.dispose();
         return { outputs: this.userOutputs<O>(p, res), gradNorm: (res['opt:gradNorm']!.data as Float32Array)[0]! };
       }),
       optimizerState: async () => {
         const out: Record<string, HostTensor> = { step: HostTensor.from([state.step], [1]) };
+        const [m, v] = [await this.download(state.m), await this.download(state.v)];
         keys.forEach((k, i) => {
-          out[`exp_avg:${k}`] = perParam(state.m, i);
-          out[`exp_avg_sq:${k}`] = perParam(state.v, i);
+          out[`exp_avg:${k}`] = perParam(m, i);
+          out[`exp_avg_sq:${k}`] = perParam(v, i);
         });
         return out;
       },
@@ -199,10 +235,33 @@ export class OnnxEngine implements Engine {
           v.set(s[`exp_avg_sq:${k}`]!.data as Float32Array, offsets[i]!);
         });
         state.step = step.item();
+        for (const t of [state.m, state.v]) if (t.location === 'gpu-buffer') t.dispose();
         state.m = toOrt(HostTensor.from(m, [total]));
         state.v = toOrt(HostTensor.from(v, [total]));
       },
     };
+  }
+
+  private readonly downloaders = new Map<number, Promise<ort.InferenceSession>>();
+
+  /**
+   * A float32 tensor's values on the host. onnxruntime-node 1.30 cannot read a
+   * 'gpu-buffer' tensor itself (its download() throws a native exception that
+   * aborts the process), so an Identity session with CPU outputs copies it.
+   */
+  private async download(t: ort.Tensor): Promise<Float32Array> {
+    if (t.location !== 'gpu-buffer') return t.data as Float32Array;
+    const n = t.dims.reduce((a, b) => a * b, 1);
+    let s = this.downloaders.get(n);
+    if (!s) {
+      const g = new Graph();
+      const x = g.input('x', [n], 'float32');
+      s = createSession(serializeGraph(g, [{ name: 'y', sym: g.emit('StopGradient', [x], {}, [n], 'float32') }]), { device: this.device, threads: 1 });
+      this.downloaders.set(n, s);
+      this.sessions.add(await s);
+    }
+    const out = await (await s).run({ x: t });
+    return out['y']!.data as Float32Array;
   }
 
   async sync(): Promise<void> {
@@ -212,6 +271,7 @@ export class OnnxEngine implements Engine {
   async dispose(): Promise<void> {
     const all = [...this.sessions];
     this.sessions.clear();
+    this.downloaders.clear();
     await Promise.all(all.map((s) => s.release()));
   }
 }
@@ -230,10 +290,16 @@ function lossOf(traced: Traced): Sym {
   return loss.sym;
 }
 
-/** The onnx engine on the CPU (default) or CUDA execution provider. */
+/** The onnx engine on the CPU (default), CUDA or WebGPU execution provider; a GPU device that does not start throws OnnxDeviceError. */
 export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<Engine> {
   const device = opts.device ?? 'cpu';
   checkDevice(device);
   if (device === 'cuda') await probeCuda(probeModel());
-  return new OnnxEngine(device, opts.threads ?? os.cpus().length);
+  if (device === 'webgpu') await probeWebGpu(probeModel());
+  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW');
+}
+
+/** The probe model's bytes (y = x + 1 on [1]), for device checks outside the engine. */
+export function deviceProbeModel(): Uint8Array {
+  return probeModel();
 }

@@ -34,6 +34,8 @@ export interface Prepared {
   readonly extra: readonly NamedOutput[];
   /** Variables that stay graph inputs even when bakeable (gradient targets, trained parameters). */
   readonly fed: ReadonlySet<Variable>;
+  /** Outputs left in device memory on a GPU device (fed back to the next run, read only on demand). */
+  readonly deviceOutputs?: readonly string[];
 }
 
 export type BuildProgram = (prepared: Prepared) => Promise<Program>;

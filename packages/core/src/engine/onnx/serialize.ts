@@ -7,6 +7,7 @@
 import onnxProto from 'onnx-proto';
 import type { DType, HostData } from '../../tensor.js';
 import { TraceError, type Graph, type Node, type Sym } from './ir.js';
+import { emitForWebGpu } from './lower-webgpu.js';
 
 const { onnx } = onnxProto;
 type INode = onnxProto.onnx.INodeProto;
@@ -17,15 +18,15 @@ const A = onnx.AttributeProto.AttributeType;
 
 export const OPSET = 17;
 
-const ELEM: Record<DType, number> = { float32: T.FLOAT, int32: T.INT32, bool: T.BOOL };
+export const ELEM: Record<DType, number> = { float32: T.FLOAT, int32: T.INT32, bool: T.BOOL };
 
 export interface NamedOutput {
   readonly name: string;
   readonly sym: Sym;
 }
 
-const int = (name: string, i: number): IAttr => ({ name, type: A.INT, i });
-const ints = (name: string, v: readonly number[]): IAttr => ({ name, type: A.INTS, ints: [...v] });
+export const int = (name: string, i: number): IAttr => ({ name, type: A.INT, i });
+export const ints = (name: string, v: readonly number[]): IAttr => ({ name, type: A.INTS, ints: [...v] });
 const float = (name: string, f: number): IAttr => ({ name, type: A.FLOAT, f });
 const str = (name: string, s: string): IAttr => ({ name, type: A.STRING, s: new TextEncoder().encode(s) });
 
@@ -40,7 +41,7 @@ function valueInfo(name: string, sym: Sym): onnxProto.onnx.IValueInfoProto {
   };
 }
 
-class Emitter {
+export class Emitter {
   readonly nodes: INode[] = [];
   readonly initializers: ITensor[] = [];
   private counter = 0;
@@ -56,6 +57,12 @@ class Emitter {
     const name = this.fresh('k');
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
     this.initializers.push({ name, dataType: T.INT64, dims: scalar ? [] : [values.length], rawData: rawBytes(data) });
+    return name;
+  }
+  /** A float32 or int32 initializer of the given dims. */
+  tensor(data: Float32Array | Int32Array, dims: readonly number[]): string {
+    const name = this.fresh('t');
+    this.initializers.push({ name, dataType: data instanceof Float32Array ? T.FLOAT : T.INT32, dims: [...dims], rawData: rawBytes(data) });
     return name;
   }
   scalar(value: number, dtype: DType): string {
@@ -78,10 +85,11 @@ const PASS = new Set([
   'LessOrEqual', 'And', 'Not', 'Where', 'MatMul',
 ]);
 
-function emitNode(e: Emitter, n: Node): void {
+function emitNode(e: Emitter, n: Node, webgpu: boolean): void {
   const ins = n.inputs.map((s) => e.name(s));
   const out = e.name(n.output);
   const x = ins[0]!;
+  if (webgpu && emitForWebGpu(e, n, ins, out)) return;
   if (PASS.has(n.op)) return e.node(n.op, ins, [out]);
   switch (n.op) {
     case 'LeakyRelu':
@@ -226,7 +234,8 @@ function liveNodes(graph: Graph, outputs: readonly NamedOutput[]): Set<number> {
 export function serializeGraph(
   graph: Graph,
   outputs: readonly NamedOutput[],
-  opts: { bake?: ReadonlyMap<string, HostData>; name?: string } = {},
+  /** webgpu: lower the few primitives onnxruntime's WebGPU provider has no kernel for (see lower-webgpu.ts). Default false. */
+  opts: { bake?: ReadonlyMap<string, HostData>; name?: string; webgpu?: boolean } = {},
 ): Uint8Array {
   const live = liveNodes(graph, outputs);
   const names = new Map<number, string>();
@@ -244,7 +253,7 @@ export function serializeGraph(
     if (!live.has(c.sym.id)) continue;
     e.initializers.push({ name: e.name(c.sym), dataType: ELEM[c.sym.dtype], dims: [...c.sym.shape], rawData: rawBytes(c.data) });
   }
-  for (const n of graph.nodes) if (live.has(n.output.id)) emitNode(e, n);
+  for (const n of graph.nodes) if (live.has(n.output.id)) emitNode(e, n, opts.webgpu ?? false);
   for (const [from, to] of aliases) e.node('Identity', [from], [to]);
   const graphInputs: onnxProto.onnx.IValueInfoProto[] = [];
   for (const i of graph.inputs) {

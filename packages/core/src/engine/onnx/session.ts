@@ -7,8 +7,10 @@ import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { HostTensor } from '../../tensor.js';
 import { CUDA_INSTALL_HINT, onnxRuntimeInfo } from '../probe.js';
+import { ensureXdgRuntimeDir, tryWebGpu, WEBGPU_HINT } from './webgpu.js';
 
-export type OnnxDevice = 'cpu' | 'cuda';
+export const ONNX_DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
+export type OnnxDevice = (typeof ONNX_DEVICES)[number];
 
 export class OnnxDeviceError extends Error {
   constructor(message: string) {
@@ -20,9 +22,29 @@ export class OnnxDeviceError extends Error {
 const CUDA_HINT = CUDA_INSTALL_HINT;
 
 export function checkDevice(device: OnnxDevice): void {
-  if (device !== 'cpu' && device !== 'cuda') {
-    throw new OnnxDeviceError(`onnx engine: unknown device '${String(device)}' (valid: 'cpu', 'cuda')`);
+  if (!(ONNX_DEVICES as readonly string[]).includes(device)) {
+    throw new OnnxDeviceError(`onnx engine: unknown device '${String(device)}' (valid: ${ONNX_DEVICES.map((d) => `'${d}'`).join(', ')})`);
   }
+}
+
+/** Fails with the fix (WEBGPU_HINT) unless a WebGPU adapter starts and computes. */
+export async function probeWebGpu(probeModel: Uint8Array): Promise<void> {
+  const err = await tryWebGpu(probeModel);
+  if (err !== undefined) throw new OnnxDeviceError(`onnx engine: no WebGPU adapter starts (${err}); ${WEBGPU_HINT}`);
+}
+
+/**
+ * The WebGPU provider's tensor layout. 'NCHW' (our default) keeps the traced
+ * layout; onnxruntime's own default 'NHWC' wraps every conv in Transposes,
+ * ~15% more nodes in a VQGAN train step, and put the Transposes of bool
+ * masks (relu/leakyRelu gradients) on the CPU, where WebGPU has no kernel.
+ */
+export type WebGpuLayout = 'NCHW' | 'NHWC';
+
+/** Execution providers per device, in onnxruntime's preference order: nodes a GPU provider has no kernel for run on the CPU. */
+export function providersOf(device: OnnxDevice, webgpuLayout: WebGpuLayout = 'NCHW'): ort.InferenceSession.ExecutionProviderConfig[] {
+  if (device === 'webgpu') return [{ name: 'webgpu', preferredLayout: webgpuLayout }, 'cpu'];
+  return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
 }
 
 /**
@@ -48,6 +70,10 @@ export interface SessionOptions {
   device: OnnxDevice;
   /** Default os.cpus().length. */
   threads?: number;
+  /** Default 'NCHW' (see WebGpuLayout). */
+  webgpuLayout?: WebGpuLayout;
+  /** webgpu only: outputs returned as GPU buffers ('gpu-buffer' tensors; see downloadTensor). Default none. */
+  deviceOutputs?: readonly string[];
 }
 
 let sessionsCreated = 0;
@@ -55,11 +81,17 @@ let sessionsCreated = 0;
 export async function createSession(model: Uint8Array, opts: SessionOptions): Promise<ort.InferenceSession> {
   const optimizedDump = process.env['ZOO_ORT_OPTIMIZED'];
   sessionsCreated++;
+  if (opts.device === 'webgpu') ensureXdgRuntimeDir();
   try {
     return await ort.InferenceSession.create(model, {
-      executionProviders: opts.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+      executionProviders: providersOf(opts.device, opts.webgpuLayout),
       intraOpNumThreads: opts.threads ?? os.cpus().length,
       graphOptimizationLevel: 'all',
+      ...(opts.device === 'webgpu' && opts.deviceOutputs?.length
+        ? { preferredOutputLocation: Object.fromEntries(opts.deviceOutputs.map((n) => [n, 'gpu-buffer' as const])) }
+        : {}),
+      // WebGPU: onnxruntime warns on every session with a CPU node; `pnpm bench env --device webgpu` reports them instead
+      ...(opts.device === 'webgpu' && !process.env['ZOO_ORT_WARNINGS'] ? { logSeverityLevel: 3 as const } : {}),
       // Per-node timings as Chrome-trace JSON, for finding slow kernels (a developer switch).
       ...(process.env['ZOO_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['ZOO_ORT_PROFILE'] } : {}),
       // Each session's graph after onnxruntime's rewrites (`<prefix><n>.onnx`), for Netron or node counts.
@@ -69,6 +101,9 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
     const msg = e instanceof Error ? e.message : String(e);
     if (opts.device === 'cuda' && /cuda|provider|\.so/i.test(msg)) {
       throw new OnnxDeviceError(`onnx engine: could not start the CUDA execution provider (${msg}); ${CUDA_HINT}`);
+    }
+    if (opts.device === 'webgpu' && /webgpu|adapter|dawn|vulkan/i.test(msg)) {
+      throw new OnnxDeviceError(`onnx engine: could not start the WebGPU execution provider (${msg.split('\n')[0]}); ${WEBGPU_HINT}`);
     }
     throw e;
   }
