@@ -31,7 +31,9 @@ describe('zoo step', () => {
       expect(row.lossRelDiff).toBeLessThan(1e-5);
       expect(row.ours.stats.n).toBe(1);
       expect(row.torch.stats.n).toBe(1);
-      expect(row.ours.peakRssMiB).toBeGreaterThan(row.ours.baseRssMiB);
+      // Peak RSS of each side's own process; the tiny model may add nothing over the worker's loaded start.
+      expect(row.ours.peakRssMiB).toBeGreaterThanOrEqual(row.ours.baseRssMiB);
+      expect(row.torch.peakRssMiB).toBeGreaterThanOrEqual(row.torch.baseRssMiB);
     }
   }, 600_000);
 
