@@ -18,5 +18,4 @@ export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy 
 export { Linear } from './linear.js';
 export { kmeans, hostTokens, sampleRows, type HostTokens, type KMeansResult } from './host/kmeans.js';
 export { CodebookUsage, CodebookUsageError, type UsageSummary } from './host/usage.js';
-export { benchQuantizers, type QuantizerBenchOptions, type QuantizerBenchResult, type BenchTiming } from './bench.js';
 export { nearestCodes, type NearestOptions, type NearestResult } from './nearest.js';

@@ -1,5 +1,5 @@
 import { HostTensor } from '@zoo/core';
-import { benchQuantizers } from '../src/bench.js';
+import { benchQuantizers } from '../src/bench/index.js';
 import { CosineVectorQuantizer } from '../src/cosine-vq.js';
 import { ENGINES, makeEngine } from './support/engines.js';
 
