@@ -105,8 +105,3 @@ export class Tokenizer extends Module {
     return { tokenShape: r.indexAxis ? grid.slice(0, -1) : grid, codebookSizes: r.codebookSizes };
   }
 }
-
-/** Total element count of some variables (for the leaderboard's parameter count). */
-export function countParams(vars: readonly Variable[]): number {
-  return vars.reduce((n, v) => n + v.value.size, 0);
-}
