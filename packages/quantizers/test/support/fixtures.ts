@@ -28,26 +28,9 @@ export function float(t: FixtureTensor): HostTensor<'float32'> {
   return new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
 }
 
-/** Max |a-b| / (atol + rtol·|b|) must be <= 1: relative with an absolute floor for near-zero values. */
-export function expectClose(got: HostTensor, want: FixtureTensor | HostTensor, rtol = 1e-5, atol = 1e-6, what = ''): void {
-  const shape = want.shape;
-  expect({ what, shape: got.shape }).toEqual({ what, shape: [...shape] });
-  const w = want.data as ArrayLike<number>;
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < w.length; i++) {
-    const g = got.data[i]!;
-    const e = Math.fround(w[i]!);
-    const r = g === e ? 0 : Math.abs(g - e) / (atol + rtol * Math.abs(e));
-    if (!(r <= worst)) {
-      worst = r;
-      at = i;
-    }
-  }
-  if (!(worst <= 1)) {
-    throw new Error(`${what}: mismatch at flat index ${at}: got ${got.data[at]}, want ${w[at]} (rtol ${rtol}, atol ${atol})`);
-  }
-}
+
+/** The shared comparison (meaning: `Tolerance` in @zoo/core/testing). */
+export { expectClose } from '@zoo/core/testing';
 
 export function expectExact(got: HostTensor, want: FixtureTensor, what = ''): void {
   expect({ what, shape: got.shape }).toEqual({ what, shape: [...want.shape] });
