@@ -1,9 +1,12 @@
 /**
  * @zoo/quantizers: the discrete bottlenecks of visual tokenizers, written once
  * against `Ops` so they run on both engines. Importing the package registers
- * them as `quantizer` components (`quantizerNames()` lists them).
+ * them as `quantizer` components (`quantizerNames()` lists them);
+ * `registerQuantizers(registry)` registers them into another registry.
  */
-import './register.js';
+import { registerQuantizers } from './register.js';
+
+registerQuantizers();
 
 export * from './types.js';
 export { registerQuantizer, quantizerDefaults, quantizerNames, type QuantizerChoice, type QuantizerRegistration } from './registration.js';
