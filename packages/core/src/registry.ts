@@ -142,14 +142,9 @@ export class Registry {
    * `registerX(registry)` uses, so calling it twice (or from two copies of
    * the package in one process) registers each component once.
    */
-  ensure<K extends ComponentKind, N extends string>(
-    kind: K,
-    name: N,
-    factory: (config: ConfigOf<K, N>) => InstanceOf<K, N>,
-    spec: RegistrationSpec<ConfigOf<K, N>>,
-  ): void {
+  readonly ensure: Registry['register'] = (kind, name, factory, spec) => {
     if (!this.has(kind, name)) this.register(kind, name, factory, spec);
-  }
+  };
 
   has(kind: ComponentKind, name: string): boolean {
     return this.entries.has(`${kind}:${name}`);

@@ -64,14 +64,7 @@ describe('onnx conv', () => {
   });
 });
 
-interface ConvTCase {
-  name: string;
-  x: number[];
-  w: number[];
-  stride: number[];
-  pads: [number, number][];
-  dilation: number[];
-  groups: number;
+interface ConvTCase extends Omit<ConvCase, 'bias'> {
   outputPadding: number[];
 }
 

@@ -7,7 +7,7 @@
 import type { Engine } from '@zoo/core';
 import { BSQ } from '../src/bsq.js';
 import { ENGINES, makeEngine } from './support/engines.js';
-import { expectClose, expectExact, float, loadFixture, type Fixture } from './support/fixtures.js';
+import { expectClose, expectExact, entropyFixtureOutputs, float, loadFixture, type Fixture } from './support/fixtures.js';
 
 function fixtureBSQ(fx: Fixture): BSQ {
   const c = fx.config;
@@ -41,18 +41,7 @@ describe.each(ENGINES)('bsq on %s', (engineName) => {
       const vars = bsq.parameters();
       const out = await engine
         .valueAndGrad(
-          (ops, { x }) => {
-            const o = bsq.forward(ops, x!);
-            return {
-              loss: ops.add(ops.sum(o.quantized), o.loss),
-              quantized: o.quantized,
-              indices: o.indices,
-              aux: o.loss,
-              perSample: o.breakdown['perSampleEntropy']!,
-              codebook: o.breakdown['codebookEntropy']!,
-              commitment: o.breakdown['commitment']!,
-            };
-          },
+          entropyFixtureOutputs(bsq),
           { inputs: ['x'], variables: vars },
         )
         .run({ x: float(fx.inputs.x) });

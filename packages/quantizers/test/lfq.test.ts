@@ -1,7 +1,7 @@
 import { HostTensor, type Engine } from '@zoo/core';
 import { LFQ } from '../src/lfq.js';
 import { ENGINES, makeEngine } from './support/engines.js';
-import { expectClose, expectExact, float, loadFixture } from './support/fixtures.js';
+import { expectClose, expectExact, entropyFixtureOutputs, float, loadFixture } from './support/fixtures.js';
 
 const CASES = ['lfq_d4_c16', 'lfq_d4_c16_unit_scale', 'lfq_d8_c16_2codebooks', 'lfq_d4_c16_2codebooks_proj'];
 
@@ -36,18 +36,7 @@ describe.each(ENGINES)('lfq on %s', (engineName) => {
       const lfq = fixtureLFQ(fx);
       const out = await engine
         .valueAndGrad(
-          (ops, { x }) => {
-            const o = lfq.forward(ops, x!);
-            return {
-              loss: ops.add(ops.sum(o.quantized), o.loss),
-              quantized: o.quantized,
-              indices: o.indices,
-              aux: o.loss,
-              perSample: o.breakdown['perSampleEntropy']!,
-              codebook: o.breakdown['codebookEntropy']!,
-              commitment: o.breakdown['commitment']!,
-            };
-          },
+          entropyFixtureOutputs(lfq),
           { inputs: ['x'] },
         )
         .run({ x: float(fx.inputs.x) });

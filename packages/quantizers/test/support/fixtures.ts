@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostTensor } from '@zoo/core';
+import { HostTensor, type Ops, type Tensor } from '@zoo/core';
+import type { Quantizer } from '../../src/types.js';
 
 export interface FixtureTensor {
   shape: number[];
@@ -35,4 +36,24 @@ export { expectClose } from '@zoo/core/testing';
 export function expectExact(got: HostTensor, want: FixtureTensor, what = ''): void {
   expect({ what, shape: got.shape }).toEqual({ what, shape: [...want.shape] });
   expect({ what, data: Array.from(got.data) }).toEqual({ what, data: want.data });
+}
+
+/**
+ * The outputs the entropy-regularised quantizers' fixtures record (LFQ, BSQ):
+ * loss = quantized.sum() + aux loss (what the reference backpropagates), and
+ * the aux loss with its terms.
+ */
+export function entropyFixtureOutputs(q: Quantizer): (ops: Ops, inputs: Record<string, Tensor>) => Record<string, Tensor> & { loss: Tensor } {
+  return (ops, { x }) => {
+    const o = q.forward(ops, x!);
+    return {
+      loss: ops.add(ops.sum(o.quantized), o.loss),
+      quantized: o.quantized,
+      indices: o.indices,
+      aux: o.loss,
+      perSample: o.breakdown['perSampleEntropy']!,
+      codebook: o.breakdown['codebookEntropy']!,
+      commitment: o.breakdown['commitment']!,
+    };
+  };
 }
