@@ -7,7 +7,7 @@
 import type { Engine } from '@zoo/core';
 import { BSQ } from '../src/bsq.js';
 import { ENGINES, makeEngine } from './support/engines.js';
-import { expectClose, expectExact, entropyFixtureOutputs, float, loadFixture, type Fixture } from './support/fixtures.js';
+import { expectClose, expectExact, entropyFixtureOutputs, expectEntropyFixture, float, loadFixture, type Fixture } from './support/fixtures.js';
 
 function fixtureBSQ(fx: Fixture): BSQ {
   const c = fx.config;
@@ -45,13 +45,7 @@ describe.each(ENGINES)('bsq on %s', (engineName) => {
           { inputs: ['x'], variables: vars },
         )
         .run({ x: float(fx.inputs.x) });
-      expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
-      expectClose(out.aux!, fx.outputs.aux_loss, { rtol: 1e-5, atol: 1e-7 }, 'aux loss');
-      expectClose(out.perSample!, fx.outputs.per_sample_entropy, { rtol: 1e-5, atol: 1e-7 }, 'per-sample entropy');
-      expectClose(out.codebook!, fx.outputs.codebook_entropy, { rtol: 1e-5, atol: 1e-7 }, 'codebook entropy');
-      expectClose(out.commitment!, fx.outputs.commitment_unweighted, { rtol: 1e-5, atol: 1e-7 }, 'commitment');
-      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
+      expectEntropyFixture(out, fx);
       for (const v of vars) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], { rtol: 1e-5, atol: 1e-6 }, `grad ${v.key}`);
     });
 

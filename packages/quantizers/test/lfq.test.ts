@@ -1,7 +1,7 @@
 import { HostTensor, type Engine } from '@zoo/core';
 import { LFQ } from '../src/lfq.js';
 import { ENGINES, makeEngine } from './support/engines.js';
-import { expectClose, expectExact, entropyFixtureOutputs, float, loadFixture } from './support/fixtures.js';
+import { expectClose, expectExact, entropyFixtureOutputs, expectEntropyFixture, float, loadFixture } from './support/fixtures.js';
 
 const CASES = ['lfq_d4_c16', 'lfq_d4_c16_unit_scale', 'lfq_d8_c16_2codebooks', 'lfq_d4_c16_2codebooks_proj'];
 
@@ -40,13 +40,7 @@ describe.each(ENGINES)('lfq on %s', (engineName) => {
           { inputs: ['x'] },
         )
         .run({ x: float(fx.inputs.x) });
-      expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
-      expectClose(out.aux!, fx.outputs.aux_loss, { rtol: 1e-5, atol: 1e-7 }, 'aux loss');
-      expectClose(out.perSample!, fx.outputs.per_sample_entropy, { rtol: 1e-5, atol: 1e-7 }, 'per-sample entropy');
-      expectClose(out.codebook!, fx.outputs.codebook_entropy, { rtol: 1e-5, atol: 1e-7 }, 'codebook entropy');
-      expectClose(out.commitment!, fx.outputs.commitment_unweighted, { rtol: 1e-5, atol: 1e-7 }, 'commitment');
-      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
+      expectEntropyFixture(out, fx);
     });
 
     it('eval forward, zero aux loss, and indicesToCodes', async () => {

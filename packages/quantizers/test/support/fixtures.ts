@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostTensor, type Ops, type Tensor } from '@zoo/core';
+import { expectClose } from '@zoo/core/testing';
 import type { Quantizer } from '../../src/types.js';
 
 export interface FixtureTensor {
@@ -31,7 +32,7 @@ export function float(t: FixtureTensor): HostTensor<'float32'> {
 
 
 /** The shared comparison (meaning: `Tolerance` in @zoo/core/testing). */
-export { expectClose } from '@zoo/core/testing';
+export { expectClose };
 
 export function expectExact(got: HostTensor, want: FixtureTensor, what = ''): void {
   expect({ what, shape: got.shape }).toEqual({ what, shape: [...want.shape] });
@@ -56,4 +57,19 @@ export function entropyFixtureOutputs(q: Quantizer): (ops: Ops, inputs: Record<s
       commitment: o.breakdown['commitment']!,
     };
   };
+}
+
+/**
+ * Checks `entropyFixtureOutputs` results against the fixture: indices exact;
+ * quantized and grad x to rtol 1e-5 / atol 1e-6; aux loss and its terms to
+ * rtol 1e-5 / atol 1e-7.
+ */
+export function expectEntropyFixture(out: Record<string, HostTensor>, fx: Fixture): void {
+  expectExact(out['indices']!, fx.outputs.indices, 'indices');
+  expectClose(out['quantized']!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+  expectClose(out['aux']!, fx.outputs.aux_loss, { rtol: 1e-5, atol: 1e-7 }, 'aux loss');
+  expectClose(out['perSample']!, fx.outputs.per_sample_entropy, { rtol: 1e-5, atol: 1e-7 }, 'per-sample entropy');
+  expectClose(out['codebook']!, fx.outputs.codebook_entropy, { rtol: 1e-5, atol: 1e-7 }, 'codebook entropy');
+  expectClose(out['commitment']!, fx.outputs.commitment_unweighted, { rtol: 1e-5, atol: 1e-7 }, 'commitment');
+  expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
 }
