@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/cli/main.js';
-import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+import type { RunHooks } from '../src/run/run-tokenizers.js';
 
 export interface CliRun {
   code: number;
@@ -11,11 +11,15 @@ export interface CliRun {
   err: string;
 }
 
+/** The hooks `runZoo` injects into `zoo tokenizers` (through runCli's options); a suite sets them. */
+export const cliHooks: { current: RunHooks } = { current: {} };
+
 /** `zoo ARGV` with stdout and stderr captured. */
 export async function runZoo(...argv: string[]): Promise<CliRun> {
   let out = '';
   let err = '';
-  const code = await runCli(argv, { out: (t) => void (out += `${t}\n`), err: (t) => void (err += `${t}\n`) });
+  const io = { out: (t: string) => void (out += `${t}\n`), err: (t: string) => void (err += `${t}\n`) };
+  const code = await runCli(argv, io, { tokenizersHooks: cliHooks.current });
   return { code, out, err };
 }
 
@@ -30,10 +34,10 @@ export function cliSuite(prefix: string): { readonly dir: string } {
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix));
-    tokenizersCommandHooks.current = { progressStream: quietProgress };
+    cliHooks.current = { progressStream: quietProgress };
   });
   afterAll(async () => {
-    tokenizersCommandHooks.current = {};
+    cliHooks.current = {};
     await rm(dir, { recursive: true, force: true });
   });
   return {

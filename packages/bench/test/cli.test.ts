@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { runZoo } from './cli-support.js';
 import type { EnvReport } from '../src/cli/env.js';
+import { TFJS_BACKEND_ORDER } from '@zoo/core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -92,9 +93,9 @@ describe('zoo CLI', () => {
     if ('error' in env.onnxruntime) throw new Error(env.onnxruntime.error);
     expect(env.onnxruntime.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(env.onnxruntime.executionProviders).toContain('cpu');
-    // tfjs-node is never installed here; wasm and cpu always are.
+    // wasm and cpu always load; every backend in the engine's order is reported exactly once.
     expect(env.tfjs.available).toEqual(expect.arrayContaining(['wasm', 'cpu']));
-    expect(env.tfjs.unavailable).toContain('tensorflow');
+    expect([...env.tfjs.available, ...env.tfjs.unavailable].sort()).toEqual([...TFJS_BACKEND_ORDER].sort());
     if ('error' in env.ffmpeg) throw new Error(env.ffmpeg.error);
     expect(existsSync(env.ffmpeg.path)).toBe(true);
     expect(env.ffmpeg.version).toMatch(/ffmpeg version/);

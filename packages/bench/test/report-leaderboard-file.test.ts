@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   appendLeaderboardRow,
@@ -10,15 +9,14 @@ import {
 import { LeaderboardRowError, newRunId, parseLeaderboardRow, rowMetrics } from '../src/report/leaderboard-row.js';
 import { CorruptFileError } from '../src/util/errors.js';
 import { makeRow } from './report-support.js';
+import { makeTempDir, removeTempDirs } from '@zoo/core/testing';
 
 describe('leaderboard.json', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zoo-lb-'));
+  beforeEach(() => {
+    dir = makeTempDir('zoo-lb-');
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(removeTempDirs);
 
   it('appends rows, keeping the old ones, and reads them back validated', async () => {
     const p = join(dir, 'leaderboard.json');
@@ -66,12 +64,10 @@ describe('leaderboard.json', () => {
 
 describe('mergeLeaderboards', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zoo-merge-'));
+  beforeEach(() => {
+    dir = makeTempDir('zoo-merge-');
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(removeTempDirs);
 
   it('combines shards (files or --out directories) and keeps a duplicated run once', async () => {
     const a = makeRow({ tokenizer: 'a' });

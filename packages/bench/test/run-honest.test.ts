@@ -7,8 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliSuite, runZoo } from './cli-support.js';
-import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+import { cliHooks, cliSuite, runZoo } from './cli-support.js';
 import { resolveFfmpeg } from '../src/data/index.js';
 import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
 import { parseRunOptions } from '../src/run/options.js';
@@ -73,12 +72,12 @@ describe('honest results', () => {
   it('SIGINT stops after the step with a checkpoint and prints the resume command; no baseline row is left; --resume finishes', async () => {
     const out = join(suite.dir, 'sigint');
     const argv = ['tokenizers', ...tiny.map((a, i, all) => (all[i - 1] === '--steps' ? '4' : a)), '--out', out];
-    tokenizersCommandHooks.current = { progressStream: { write: () => true }, onStep: (_name, step) => void (step === 1 && process.emit('SIGINT')) };
+    cliHooks.current = { progressStream: { write: () => true }, onStep: (_name, step) => void (step === 1 && process.emit('SIGINT')) };
     let r: Awaited<ReturnType<typeof run>>;
     try {
       r = await run(...argv);
     } finally {
-      tokenizersCommandHooks.current = { progressStream: { write: () => true } };
+      cliHooks.current = { progressStream: { write: () => true } };
     }
     expect(r.code).toBe(130);
     expect(r.err).toMatch(/interrupted after step 1; checkpoint written to .*checkpoints\/vqgan\+fsq\/step-0000001/);

@@ -10,8 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliSuite, runZoo } from './cli-support.js';
-import { tokenizersCommandHooks } from '../src/cli/bench-tokenizers.js';
+import { cliHooks, cliSuite, runZoo } from './cli-support.js';
 import type { LeaderboardRow } from '../src/report/leaderboard-row.js';
 import { resolveShard, ShardError, unitsOf } from '../src/run/shard.js';
 
@@ -100,12 +99,12 @@ describe('a sweep over scheduler tasks, locally', () => {
     const shard0 = ['tokenizers', ...SWEEP, '--shard', '0/2', '--out', out];
     // Shard 0 runs units 0 and 2 (vqgan+fsq-K16, vqgan+lfq-K16): kill it inside the second.
     const ctrl = new AbortController();
-    tokenizersCommandHooks.current = { progressStream: { write: () => true }, signal: ctrl.signal, onStep: (name) => void (name === 'vqgan+lfq-K16' && ctrl.abort()) };
+    cliHooks.current = { progressStream: { write: () => true }, signal: ctrl.signal, onStep: (name) => void (name === 'vqgan+lfq-K16' && ctrl.abort()) };
     let killed: Awaited<ReturnType<typeof run>>;
     try {
       killed = await run(...shard0);
     } finally {
-      tokenizersCommandHooks.current = { progressStream: { write: () => true } };
+      cliHooks.current = { progressStream: { write: () => true } };
     }
     expect(killed.code).toBe(1);
     expect(killed.err).toMatch(/TrainingAbortedError/);
@@ -120,12 +119,12 @@ describe('a sweep over scheduler tasks, locally', () => {
 
     let skipped: string[] = [];
     const logs: string[] = [];
-    tokenizersCommandHooks.current = { progressStream: { write: () => true }, log: (l) => void logs.push(l) };
+    cliHooks.current = { progressStream: { write: () => true }, log: (l) => void logs.push(l) };
     try {
       expect((await run(...shard0, '--resume')).code).toBe(0);
       skipped = logs.filter((l) => /skipped \(--resume\)/.test(l));
     } finally {
-      tokenizersCommandHooks.current = { progressStream: { write: () => true } };
+      cliHooks.current = { progressStream: { write: () => true } };
     }
     expect(skipped).toEqual([expect.stringMatching(/^vqgan\+fsq-K16: already in .*shard-0-of-2\.leaderboard\.json, skipped/)]);
 

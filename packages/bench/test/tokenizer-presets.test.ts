@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsqLevelsFor } from '@zoo/quantizers';
 import { quantizerConfig } from '../src/tokenizer/quantizer-config.js';
 import { presetNames, presetSpec, withQuantizer } from '../src/tokenizer/presets.js';
 import { loadTokenizerSpecs, parseTokenizerSpec, TokenizerSpecError } from '../src/tokenizer/spec.js';
 import { Tokenizer } from '../src/tokenizer/tokenizer.js';
+import { makeTempDir, removeTempDirs } from '@zoo/core/testing';
+
+afterAll(removeTempDirs);
 
 describe('tokenizer presets', () => {
   it('names the four paper recipes', () => {
@@ -63,7 +65,7 @@ describe('quantizer configs', () => {
 
 describe('tokenizer specs', () => {
   it('loads a JSON config and names a bad field', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zoo-spec-'));
+    const dir = makeTempDir('zoo-spec-');
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify({ name: 'mine', encoder: { name: 'conv2d', config: { ch: 8 } }, quantizer: { name: 'fsq', config: { levels: [4, 4] } } }));
     const [s] = loadTokenizerSpecs(good);

@@ -1,16 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { CheckpointError, HostTensor, readSafetensorsWithMetadata } from '@zoo/core';
 import { loadCheckpoint, loadLatestCheckpoint, saveCheckpoint, type TrainState } from '../src/train/checkpoint.js';
 import { learningRate, stepSeed, trainConfigSchema } from '../src/train/config.js';
+import { makeTempDir, removeTempDirs } from '@zoo/core/testing';
+
+afterAll(removeTempDirs);
 
 const state = (step: number): TrainState => ({ step, epoch: 0, batchInEpoch: step, adaptiveWeight: 1, wallTimeSec: step, curves: [{ step, loss: 1 / step }], evals: [] });
 
 describe('checkpoints', () => {
   it('points latest at the newest complete checkpoint and prunes old ones', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zoo-ckpt-'));
+    const dir = makeTempDir('zoo-ckpt-');
     for (const step of [2, 4, 6]) {
       await saveCheckpoint(dir, { state: state(step), model: { w: HostTensor.from([step], [1]) }, optimizer: { step: HostTensor.from([step], [1]) }, meta: { note: 'x' } }, 2);
     }
@@ -23,7 +25,7 @@ describe('checkpoints', () => {
   });
 
   it('round-trips the training state, meta and optimizer tensors bit-exactly (what resume relies on)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zoo-ckpt-'));
+    const dir = makeTempDir('zoo-ckpt-');
     const st: TrainState = { ...state(3), epoch: 1, adaptiveWeight: 0.25, evals: [{ step: 3, psnr: 21.5 }] };
     // Float bits a decimal/JSON round trip would not keep, and an int32 step counter.
     const moments = HostTensor.from([Math.fround(1 / 3), -0, 1e-30, Math.PI], [2, 2]);
@@ -46,14 +48,14 @@ describe('checkpoints', () => {
   });
 
   it('refuses a step folder whose files do not match its index', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zoo-ckpt-'));
+    const dir = makeTempDir('zoo-ckpt-');
     const path = await saveCheckpoint(dir, { state: state(1), model: { w: HostTensor.from([1, 2], [2]) }, optimizer: {} });
     await writeFile(join(path, 'model.safetensors'), 'torn');
     await expect(loadLatestCheckpoint(dir)).rejects.toThrow(CheckpointError);
   });
 
   it('finds nothing in an empty directory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'zoo-ckpt-'));
+    const dir = makeTempDir('zoo-ckpt-');
     expect(await loadLatestCheckpoint(dir)).toBeUndefined();
     expect(existsSync(join(dir, 'latest.json'))).toBe(false);
   });

@@ -3,9 +3,7 @@
  * exactly where an uninterrupted run ends (same seed), and a non-finite loss
  * stops training with a clear message while the last good checkpoint stays.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { createEngine, HostTensor, type Engine } from '@zoo/core';
 import { batchClips, type Dataset } from '../src/data/dataset.js';
 import { SyntheticDataset, syntheticSchema } from '../src/data/synthetic.js';
@@ -14,6 +12,9 @@ import { Tokenizer } from '../src/tokenizer/tokenizer.js';
 import { loadLatestCheckpoint } from '../src/train/checkpoint.js';
 import { trainConfigSchema } from '../src/train/config.js';
 import { NonFiniteLossError, train, TrainingAbortedError } from '../src/train/trainer.js';
+import { makeTempDir, removeTempDirs } from '@zoo/core/testing';
+
+afterAll(removeTempDirs);
 
 const data = (): Dataset => new SyntheticDataset(syntheticSchema.parse({ frames: 2, resolution: 8, sampling: 'train', length: 6, seed: 3 }));
 const spec = (q: string) => {
@@ -38,11 +39,11 @@ describe.each(['onnx'] as const)('trainer on %s', (name) => {
 
   it('resumes a killed run to the same final state as an uninterrupted run', async () => {
     const full = new Tokenizer(spec('vq'));
-    const dirA = mkdtempSync(join(tmpdir(), 'zoo-train-a-'));
+    const dirA = makeTempDir('zoo-train-a-');
     const a = await train({ engine, tokenizer: full, config, data: data(), checkpointDir: dirA });
     expect(a.state.step).toBe(6);
 
-    const dirB = mkdtempSync(join(tmpdir(), 'zoo-train-b-'));
+    const dirB = makeTempDir('zoo-train-b-');
     const ctrl = new AbortController();
     const first = new Tokenizer(spec('vq'));
     await expect(
@@ -82,7 +83,7 @@ describe.each(['onnx'] as const)('trainer on %s', (name) => {
           }
         })(),
     };
-    const dir = mkdtempSync(join(tmpdir(), 'zoo-train-nan-'));
+    const dir = makeTempDir('zoo-train-nan-');
     const tok = new Tokenizer(spec('fsq'));
     const err = await train({ engine, tokenizer: tok, config, data: poisoned, checkpointDir: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NonFiniteLossError);

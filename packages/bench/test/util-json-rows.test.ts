@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptFileError } from '../src/util/errors.js';
 import { appendRowAtomic, readJsonRows } from '../src/util/json-rows.js';
+import { makeTempDir, removeTempDirs } from '@zoo/core/testing';
 
 interface Row {
   id: number;
@@ -14,12 +14,10 @@ const parseRow = (v: unknown): Row => {
 
 describe('append-only JSON rows', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zoo-rows-'));
+  beforeEach(() => {
+    dir = makeTempDir('zoo-rows-');
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(removeTempDirs);
 
   it('treats a missing file as empty and creates it on first append', async () => {
     const p = join(dir, 'rows.json');

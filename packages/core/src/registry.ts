@@ -137,6 +137,15 @@ export class Registry {
     });
   }
 
+  /**
+   * `register`, unless `kind:name` is already there: what a package's
+   * `registerX(registry)` uses, so calling it twice (or from two copies of
+   * the package in one process) registers each component once.
+   */
+  readonly ensure: Registry['register'] = (kind, name, factory, spec) => {
+    if (!this.has(kind, name)) this.register(kind, name, factory, spec);
+  };
+
   has(kind: ComponentKind, name: string): boolean {
     return this.entries.has(`${kind}:${name}`);
   }

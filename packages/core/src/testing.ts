@@ -3,7 +3,9 @@
  * engines by name, seeded inputs, comparisons, and the parity-fixture tensor
  * format. Not part of the model API.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Engine } from './engine/engine.js';
 import { createOnnxEngine, describeWebGpu } from './engine/onnx/index.js';
 import { createTfjsEngine, type TfjsBackendName } from './engine/tfjs/index.js';
@@ -146,23 +148,73 @@ export function floatTensor(t: JsonTensor): HostTensor<'float32'> {
   return new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
 }
 
-/** Throws, naming the worst element, unless shapes agree and max |got − want| <= tol. */
-export function assertClose(
-  got: { shape: readonly number[]; data: ArrayLike<number> },
-  want: { shape: readonly number[]; data: ArrayLike<number> },
-  tol: number,
-  what = 'tensor',
-): void {
-  if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
-    throw new Error(`${what}: shape [${got.shape.join(', ')}] != expected [${want.shape.join(', ')}]`);
+/**
+ * How close `expectClose` requires two tensors to be. Every element must
+ * satisfy |got − want| ≤ atol·s + rtol·|want| (numpy.allclose), where s = 1,
+ * or s = max(1, max |want|) with `atolPerPeak` (an absolute bound in units of
+ * the reference's peak, for outputs whose small elements are sums of
+ * cancelling terms). `want` is rounded to float32 first: the engines compute
+ * in float32, and fixtures store float32 values as decimals.
+ */
+export interface Tolerance {
+  /** Relative part, times |want| element by element. Default 1e-5 (float32 parity with PyTorch fixtures). */
+  rtol?: number;
+  /** Absolute part, the floor for near-zero elements. Default 1e-6. */
+  atol?: number;
+  /** Scale atol by max(1, max |want|). Default false. */
+  atolPerPeak?: boolean;
+}
+
+/** `{ rtol: 0, atol, atolPerPeak: true }`: max |got − want| ≤ atol·max(1, max |want|). */
+export const peakTol = (atol: number): Tolerance => ({ rtol: 0, atol, atolPerPeak: true });
+
+type Tensorish = { shape: readonly number[]; data: ArrayLike<number> } | ArrayLike<number>;
+
+const dataOf = (t: Tensorish): ArrayLike<number> => ('data' in t && !Array.isArray(t) ? (t as { data: ArrayLike<number> }).data : (t as ArrayLike<number>));
+const shapeOf = (t: Tensorish): readonly number[] | undefined => ('shape' in t && !Array.isArray(t) ? (t as { shape: readonly number[] }).shape : undefined);
+
+/**
+ * The one tensor comparison of every package's tests (meaning: `Tolerance`).
+ * Throws, naming `what`, the worst element and the bound, unless lengths
+ * (and shapes, when both have one) agree and every element is within it.
+ */
+export function expectClose(got: Tensorish, want: Tensorish, tol: Tolerance = {}, what = 'tensor'): void {
+  const rtol = tol.rtol ?? 1e-5;
+  const g = dataOf(got);
+  const w = dataOf(want);
+  const [gs, ws] = [shapeOf(got), shapeOf(want)];
+  if (gs && ws && (gs.length !== ws.length || gs.some((d, i) => d !== ws[i]))) {
+    throw new Error(`${what}: shape [${gs.join(', ')}] != expected [${ws.join(', ')}]`);
   }
+  if (g.length !== w.length) throw new Error(`${what}: ${g.length} elements != expected ${w.length}`);
+  const atol = (tol.atol ?? 1e-6) * (tol.atolPerPeak ? Math.max(1, maxAbs(w)) : 1);
   let worst = 0;
-  let at = 0;
-  for (let i = 0; i < want.data.length; i++) {
-    const d = Math.abs(got.data[i]! - want.data[i]!);
-    if (!(d <= worst)) [worst, at] = [d, i];
+  let at = -1;
+  for (let i = 0; i < w.length; i++) {
+    const e = Math.fround(w[i]!);
+    const d = g[i]! === e ? 0 : Math.abs(g[i]! - e);
+    const bound = atol + rtol * Math.abs(e);
+    // Ratio to the bound, so the element reported is the one closest to failing; NaN fails.
+    const r = d === 0 ? 0 : bound === 0 || Number.isNaN(d) ? Infinity : d / bound;
+    if (!(r <= worst)) [worst, at] = [r, i];
   }
-  if (!(worst <= tol)) {
-    throw new Error(`${what}: max |diff| ${worst} > ${tol} at flat index ${at} (got ${got.data[at]}, want ${want.data[at]})`);
+  if (!(worst <= 1)) {
+    throw new Error(
+      `${what}: mismatch at flat index ${at}: got ${g[at]}, want ${w[at]} (|diff| ${Math.abs(g[at]! - w[at]!)} > atol ${atol} + rtol ${rtol}·|want|)`,
+    );
   }
+}
+
+const tempDirs: string[] = [];
+
+/** A fresh folder under the OS temp dir, removed by `removeTempDirs` (call that from afterEach/afterAll). */
+export function makeTempDir(prefix = 'zoo-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder `makeTempDir` made in this test file so far. */
+export function removeTempDirs(): void {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

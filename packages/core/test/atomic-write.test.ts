@@ -1,16 +1,14 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../src/index.js';
+import { makeTempDir, removeTempDirs } from '../src/testing.js';
 
 describe('writeFileAtomic', () => {
   let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'zoo-atomic-'));
+  beforeEach(() => {
+    dir = makeTempDir('zoo-atomic-');
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(removeTempDirs);
 
   it('writes strings and bytes, replacing the old content', async () => {
     const p = join(dir, 'a.txt');

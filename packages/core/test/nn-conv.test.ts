@@ -15,7 +15,8 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { ENGINE_NAMES, disposeEngines, makeEngine } from './nn-engines.js';
-import { convRef, convTransposeRef, expectClose, padRef, randn } from './nn-reference.js';
+import { convRef, convTransposeRef, padRef, randn } from './nn-reference.js';
+import { expectClose, peakTol } from '../src/testing.js';
 
 interface Fixture {
   inputs: { x: { shape: number[]; data: number[] } };
@@ -76,13 +77,13 @@ describe.each(ENGINE_NAMES)('conv blocks on %s', (name) => {
     const rng = new Rng(2);
     const c1 = new Conv1d(4, 6, 3, { stride: 2, padding: 1, dilation: 2, groups: 2, rng });
     const x1 = randn(rng, [2, 4, 11]);
-    expectClose(await apply(engine, c1, x1), convRef(x1, c1.weight.value, c1.bias!.value, { stride: [2], pads: [[1, 1]], dilation: [2], groups: 2 }));
+    expectClose(await apply(engine, c1, x1), convRef(x1, c1.weight.value, c1.bias!.value, { stride: [2], pads: [[1, 1]], dilation: [2], groups: 2 }), peakTol(1e-5));
     const c2 = new Conv2d(3, 4, [3, 2], { stride: [1, 2], padding: [[1, 0], [2, 1]], rng });
     const x2 = randn(rng, [1, 3, 7, 6]);
-    expectClose(await apply(engine, c2, x2), convRef(x2, c2.weight.value, c2.bias!.value, { stride: [1, 2], pads: [[1, 0], [2, 1]] }));
+    expectClose(await apply(engine, c2, x2), convRef(x2, c2.weight.value, c2.bias!.value, { stride: [1, 2], pads: [[1, 0], [2, 1]] }), peakTol(1e-5));
     const c3 = new Conv3d(2, 3, 3, { padding: 'same', rng });
     const x3 = randn(rng, [1, 2, 3, 5, 4]);
-    expectClose(await apply(engine, c3, x3), convRef(x3, c3.weight.value, c3.bias!.value, { pads: [[1, 1], [1, 1], [1, 1]] }));
+    expectClose(await apply(engine, c3, x3), convRef(x3, c3.weight.value, c3.bias!.value, { pads: [[1, 1], [1, 1], [1, 1]] }), peakTol(1e-5));
   });
 
   test.each(['reflect', 'replicate'] as const)('Conv2d paddingMode %s pads before an unpadded conv', async (mode) => {
@@ -90,20 +91,20 @@ describe.each(ENGINE_NAMES)('conv blocks on %s', (name) => {
     const conv = new Conv2d(2, 3, 3, { padding: 1, paddingMode: mode, rng });
     const x = randn(rng, [1, 2, 5, 6]);
     const padded = padRef(x, [[0, 0], [0, 0], [1, 1], [1, 1]], mode);
-    expectClose(await apply(engine, conv, x), convRef(padded, conv.weight.value, conv.bias!.value));
+    expectClose(await apply(engine, conv, x), convRef(padded, conv.weight.value, conv.bias!.value), peakTol(1e-5));
   });
 
   test('ConvTranspose1d/2d/3d match a direct scatter loop', async () => {
     const rng = new Rng(4);
     const t1 = new ConvTranspose1d(4, 2, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2, rng });
     const x1 = randn(rng, [1, 4, 5]);
-    expectClose(await apply(engine, t1, x1), convTransposeRef(x1, t1.weight.value, t1.bias!.value, { stride: [2], padding: [1], outputPadding: [1], groups: 2 }));
+    expectClose(await apply(engine, t1, x1), convTransposeRef(x1, t1.weight.value, t1.bias!.value, { stride: [2], padding: [1], outputPadding: [1], groups: 2 }), peakTol(1e-5));
     const t2 = new ConvTranspose2d(3, 2, 4, { stride: 2, padding: 1, rng });
     const x2 = randn(rng, [1, 3, 3, 4]);
-    expectClose(await apply(engine, t2, x2), convTransposeRef(x2, t2.weight.value, t2.bias!.value, { stride: [2, 2], padding: [1, 1] }));
+    expectClose(await apply(engine, t2, x2), convTransposeRef(x2, t2.weight.value, t2.bias!.value, { stride: [2, 2], padding: [1, 1] }), peakTol(1e-5));
     const t3 = new ConvTranspose3d(2, 2, [2, 3, 3], { stride: [2, 1, 1], padding: [0, 1, 1], rng });
     const x3 = randn(rng, [1, 2, 2, 3, 3]);
-    expectClose(await apply(engine, t3, x3), convTransposeRef(x3, t3.weight.value, t3.bias!.value, { stride: [2, 1, 1], padding: [0, 1, 1] }));
+    expectClose(await apply(engine, t3, x3), convTransposeRef(x3, t3.weight.value, t3.bias!.value, { stride: [2, 1, 1], padding: [0, 1, 1] }), peakTol(1e-5));
   });
 
   describe('CausalConv3d parity with magvit2-pytorch (fixtures/causal_conv3d.json)', () => {
@@ -118,7 +119,7 @@ describe.each(ENGINE_NAMES)('conv blocks on %s', (name) => {
       ['time_replicate_spatial_zero', { padMode: 'replicate', spatialPadMode: 'constant' }],
     ] as const)('%s', async (key, opts) => {
       const conv = load(new CausalConv3d(3, 4, 3, opts));
-      expectClose(await apply(engine, conv, x), fixture.outputs[key], 1e-5);
+      expectClose(await apply(engine, conv, x), fixture.outputs[key], peakTol(1e-5));
     });
   });
 });

@@ -14,7 +14,8 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { ENGINE_NAMES, disposeEngines, makeEngine } from './nn-engines.js';
-import { erfRef, expectClose, mapRef, normalizeGroupsRef, randn } from './nn-reference.js';
+import { erfRef, mapRef, normalizeGroupsRef, randn } from './nn-reference.js';
+import { expectClose, peakTol } from '../src/testing.js';
 
 async function apply(engine: Engine, block: { forward(ops: never, x: Tensor): Tensor }, x: HostTensor): Promise<HostTensor> {
   const f = engine.compile<{ x: HostTensor }, { y: Tensor }>((ops, inp) => ({ y: block.forward(ops as never, inp.x) }));
@@ -67,7 +68,7 @@ describe.each(ENGINE_NAMES)('norms, linear and activations on %s', (name) => {
       const c = Math.floor(i / 12) % 6;
       return v * gn.weight!.value.data[c]! + gn.bias!.value.data[c]!;
     });
-    expectClose(await apply(engine, gn, x), { shape: x.shape, data: want });
+    expectClose(await apply(engine, gn, x), { shape: x.shape, data: want }, peakTol(1e-5));
     // 5-D input (video): statistics over C/G x T x H x W
     const x5 = randn(rng, [1, 6, 2, 2, 3]);
     const n5 = normalizeGroupsRef(x5.data, 3 * 12, 1e-6);
@@ -75,7 +76,7 @@ describe.each(ENGINE_NAMES)('norms, linear and activations on %s', (name) => {
       const c = Math.floor(i / 12) % 6;
       return v * gn.weight!.value.data[c]! + gn.bias!.value.data[c]!;
     });
-    expectClose(await apply(engine, gn, x5), { shape: x5.shape, data: want5 });
+    expectClose(await apply(engine, gn, x5), { shape: x5.shape, data: want5 }, peakTol(1e-5));
   });
 
   test('LayerNorm over the trailing dims', async () => {
@@ -85,7 +86,7 @@ describe.each(ENGINE_NAMES)('norms, linear and activations on %s', (name) => {
     const x = randn(rng, [4, 2, 3]);
     const norm = normalizeGroupsRef(x.data, 6, 1e-5);
     const want = Float32Array.from(norm, (v, i) => v * ln.weight!.value.data[i % 6]! + ln.bias!.value.data[i % 6]!);
-    expectClose(await apply(engine, ln, x), { shape: x.shape, data: want });
+    expectClose(await apply(engine, ln, x), { shape: x.shape, data: want }, peakTol(1e-5));
   });
 
   test('Linear on [..., in] matches x Wᵀ + b', async () => {
@@ -100,14 +101,14 @@ describe.each(ENGINE_NAMES)('norms, linear and activations on %s', (name) => {
       for (let i = 0; i < 3; i++) acc += x.data[r * 3 + i]! * w[o * 3 + i]!;
       want[r * 2 + o] = acc;
     }
-    expectClose(await apply(engine, lin, x), { shape: [2, 2, 2], data: want });
+    expectClose(await apply(engine, lin, x), { shape: [2, 2, 2], data: want }, peakTol(1e-5));
   });
 
   test('SiLU, exact GELU, ReLU, LeakyReLU match their definitions', async () => {
     const x = HostTensor.from([-4, -1.5, -0.3, 0, 0.2, 0.7, 1.5, 3.9], [2, 4]);
-    expectClose(await apply(engine, new SiLU(), x), mapRef(x, (v) => v / (1 + Math.exp(-v))));
-    expectClose(await apply(engine, new GELU(), x), mapRef(x, (v) => 0.5 * v * (1 + erfRef(v / Math.SQRT2))));
-    expectClose(await apply(engine, new ReLU(), x), mapRef(x, (v) => Math.max(v, 0)));
-    expectClose(await apply(engine, new LeakyReLU(0.2), x), mapRef(x, (v) => (v > 0 ? v : 0.2 * v)));
+    expectClose(await apply(engine, new SiLU(), x), mapRef(x, (v) => v / (1 + Math.exp(-v))), peakTol(1e-5));
+    expectClose(await apply(engine, new GELU(), x), mapRef(x, (v) => 0.5 * v * (1 + erfRef(v / Math.SQRT2))), peakTol(1e-5));
+    expectClose(await apply(engine, new ReLU(), x), mapRef(x, (v) => Math.max(v, 0)), peakTol(1e-5));
+    expectClose(await apply(engine, new LeakyReLU(0.2), x), mapRef(x, (v) => (v > 0 ? v : 0.2 * v)), peakTol(1e-5));
   });
 });

@@ -15,11 +15,6 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-export function expectClose(got: HostTensor, want: { shape: Shape; data: ArrayLike<number> }, tol = 1e-5): void {
-  expect(got.shape).toEqual([...want.shape]);
-  const scale = Math.max(1, ...Array.from(want.data, Math.abs));
-  expect(maxAbsDiff(got.data, want.data)).toBeLessThanOrEqual(tol * scale);
-}
 
 /** Lift [N, C, ...s] with 1-3 spatial dims to 3 spatial dims by prepending size-1 dims. */
 function to3d(shape: Shape): number[] {

@@ -14,7 +14,8 @@ import {
   type Tensor,
 } from '../src/index.js';
 import { ENGINE_NAMES, disposeEngines, makeEngine } from './nn-engines.js';
-import { convRef, expectClose, normalizeGroupsRef, padRef, randn } from './nn-reference.js';
+import { convRef, normalizeGroupsRef, padRef, randn } from './nn-reference.js';
+import { expectClose, peakTol } from '../src/testing.js';
 
 async function applyFn(engine: Engine, fn: (ops: Ops, x: Tensor) => Tensor, x: HostTensor): Promise<HostTensor> {
   const f = engine.compile<{ x: HostTensor }, { y: Tensor }>((ops, inp) => ({ y: fn(ops, inp.x) }));
@@ -49,27 +50,27 @@ describe.each(ENGINE_NAMES)('resampling and attention on %s', (name) => {
     const rng = new Rng(1);
     const x2 = randn(rng, [1, 2, 2, 3]);
     const want2 = tabulate([1, 2, 4, 9], ([n, c, h, w]) => at(x2, [n!, c!, Math.floor(h! / 2), Math.floor(w! / 3)]));
-    expectClose(await applyFn(engine, (o, x) => upsampleNearest(o, x, [2, 3]), x2), want2, 0);
+    expectClose(await applyFn(engine, (o, x) => upsampleNearest(o, x, [2, 3]), x2), want2, { rtol: 0, atol: 0 });
     const x3 = randn(rng, [1, 1, 2, 2, 2]);
     const want3 = tabulate([1, 1, 2, 4, 4], ([n, c, t, h, w]) => at(x3, [n!, c!, t!, h! >> 1, w! >> 1]));
-    expectClose(await applyFn(engine, (o, x) => upsampleNearest(o, x, [1, 2, 2]), x3), want3, 0);
+    expectClose(await applyFn(engine, (o, x) => upsampleNearest(o, x, [1, 2, 2]), x3), want3, { rtol: 0, atol: 0 });
     const x1 = randn(rng, [2, 1, 3]);
     const want1 = tabulate([2, 1, 6], ([n, c, l]) => at(x1, [n!, c!, l! >> 1]));
-    expectClose(await applyFn(engine, (o, x) => upsampleNearest(o, x, 2), x1), want1, 0);
+    expectClose(await applyFn(engine, (o, x) => upsampleNearest(o, x, 2), x1), want1, { rtol: 0, atol: 0 });
   });
 
   test('depthToSpace2d is PixelShuffle; depthToSpace3d is b (c pt ph pw) t h w -> b c (t pt) (h ph) (w pw)', async () => {
     const rng = new Rng(2);
     const x = randn(rng, [2, 8, 2, 3]);
     const want = tabulate([2, 2, 4, 6], ([n, c, h, w]) => at(x, [n!, c! * 4 + (h! % 2) * 2 + (w! % 2), h! >> 1, w! >> 1]));
-    expectClose(await applyFn(engine, (o, t) => depthToSpace2d(o, t, 2), x), want, 0);
+    expectClose(await applyFn(engine, (o, t) => depthToSpace2d(o, t, 2), x), want, { rtol: 0, atol: 0 });
     const x3 = randn(rng, [1, 16, 2, 2, 3]);
     const want3 = tabulate([1, 2, 4, 4, 6], ([n, c, t, h, w]) =>
       at(x3, [n!, ((c! * 2 + (t! % 2)) * 2 + (h! % 2)) * 2 + (w! % 2), t! >> 1, h! >> 1, w! >> 1]),
     );
-    expectClose(await applyFn(engine, (o, t) => depthToSpace3d(o, t, 2), x3), want3, 0);
+    expectClose(await applyFn(engine, (o, t) => depthToSpace3d(o, t, 2), x3), want3, { rtol: 0, atol: 0 });
     const wantT = tabulate([1, 8, 4, 2, 3], ([n, c, t, h, w]) => at(x3, [n!, c! * 2 + (t! % 2), t! >> 1, h!, w!]));
-    expectClose(await applyFn(engine, (o, t) => depthToSpace3d(o, t, [2, 1, 1]), x3), wantT, 0);
+    expectClose(await applyFn(engine, (o, t) => depthToSpace3d(o, t, [2, 1, 1]), x3), wantT, { rtol: 0, atol: 0 });
   });
 
   test('avgPoolDownsample averages non-overlapping blocks', async () => {
@@ -80,7 +81,7 @@ describe.each(ENGINE_NAMES)('resampling and attention on %s', (name) => {
       for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) for (let d = 0; d < 2; d++) s += at(x, [n!, c!, 2 * t! + a, 2 * h! + b, 2 * w! + d]);
       return s / 8;
     });
-    expectClose(await applyFn(engine, (o, t) => avgPoolDownsample(o, t, 2), x), want);
+    expectClose(await applyFn(engine, (o, t) => avgPoolDownsample(o, t, 2), x), want, peakTol(1e-5));
   });
 
   test('Downsample (taming pad (0,1) + stride-2 conv) and Upsample (nearest + conv)', async () => {
@@ -89,12 +90,12 @@ describe.each(ENGINE_NAMES)('resampling and attention on %s', (name) => {
     const x = randn(rng, [1, 2, 3, 4, 4]);
     const padded = padRef(x, [[0, 0], [0, 0], [1, 1], [0, 1], [0, 1]], 'constant');
     const conv = down.conv!;
-    expectClose(await applyFn(engine, (o, t) => down.forward(o, t), x), convRef(padded, conv.weight.value, conv.bias!.value, { stride: [1, 2, 2] }));
+    expectClose(await applyFn(engine, (o, t) => down.forward(o, t), x), convRef(padded, conv.weight.value, conv.bias!.value, { stride: [1, 2, 2] }), peakTol(1e-5));
     const up = new Upsample(2, 2, { rng });
     const x2 = randn(rng, [1, 2, 2, 3]);
     const nearest = tabulate([1, 2, 4, 6], ([n, c, h, w]) => at(x2, [n!, c!, h! >> 1, w! >> 1]));
     const uc = up.conv!;
-    expectClose(await applyFn(engine, (o, t) => up.forward(o, t), x2), convRef(nearest, uc.weight.value, uc.bias!.value, { pads: [[1, 1], [1, 1]] }));
+    expectClose(await applyFn(engine, (o, t) => up.forward(o, t), x2), convRef(nearest, uc.weight.value, uc.bias!.value, { pads: [[1, 1], [1, 1]] }), peakTol(1e-5));
   });
 
   test.each([1, 2])('SpatialAttention (%i heads) matches softmax(q kᵀ/√d) v over spatial tokens', async (heads) => {
@@ -136,6 +137,6 @@ describe.each(ENGINE_NAMES)('resampling and attention on %s', (name) => {
       }
     }
     const out = proj(attn.proj_out, mixed).map((val, i) => val + x.data[i]!);
-    expectClose(await applyFn(engine, (o, t) => attn.forward(o, t), x), { shape: x.shape, data: out });
+    expectClose(await applyFn(engine, (o, t) => attn.forward(o, t), x), { shape: x.shape, data: out }, peakTol(1e-5));
   });
 });

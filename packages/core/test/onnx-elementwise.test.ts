@@ -6,7 +6,8 @@ import { createOnnxEngine } from '../src/engine/onnx/index.js';
 import type { Engine, Inputs } from '../src/engine/engine.js';
 import type { Ops, Tensor } from '../src/ops.js';
 import { HostTensor } from '../src/tensor.js';
-import { run1, expectClose, gradCheck, rand, randAwayFromZero } from './onnx-helpers.js';
+import { run1, gradCheck, rand, randAwayFromZero } from './onnx-helpers.js';
+import { expectClose, peakTol } from '../src/testing.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -59,7 +60,7 @@ describe('onnx unary ops', () => {
   test.each(unary)('%s forward matches JS and gradient matches finite differences', async (_, f, ref, kind) => {
     const x = domain(kind, 7);
     const y = await run1(engine, (o, i) => f(o, i.x!), { x });
-    expectClose(y.data, Array.from(x.data, ref), 1e-5);
+    expectClose(y.data, Array.from(x.data, ref), peakTol(1e-5));
     await gradCheck(engine, (o, i) => f(o, i.x!), { x });
   });
 
@@ -86,7 +87,7 @@ describe('onnx unary ops', () => {
     // d/dx sum(c(x) * x) with c piecewise constant = c(x)
     const c = Array.from(x.data, (v) => Math.sign(v) + Math.round(v) + Math.floor(v) + (v > 0 ? 1 : 0) + v);
     // Math.round rounds half up, but no sample is at .5 here
-    expectClose(r['grad:x']!.data, c, 1e-5);
+    expectClose(r['grad:x']!.data, c, peakTol(1e-5));
   });
 });
 
@@ -109,7 +110,7 @@ describe('onnx binary ops with broadcasting', () => {
     expect(y.shape).toEqual([2, 3, 4]);
     const want: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) want.push(ref(a.data[i * 12 + j * 4 + k]!, b.data[j]!));
-    expectClose(y.data, want, 1e-5);
+    expectClose(y.data, want, peakTol(1e-5));
     await gradCheck(engine, (o, i) => f(o, i.a!, i.b!), { a, b });
   });
 
@@ -177,12 +178,12 @@ describe('onnx reductions', () => {
     const at = (i: number, j: number, k: number): number => x.data[i * 12 + j * 4 + k]!;
     const s: number[] = [];
     for (let i = 0; i < 2; i++) for (let k = 0; k < 4; k++) s.push(at(i, 0, k) + at(i, 1, k) + at(i, 2, k));
-    expectClose(r.s!.data, s, 1e-5);
+    expectClose(r.s!.data, s, peakTol(1e-5));
     const m = [0, 1, 2, 3].map((k) => [0, 1].reduce((acc, i) => acc + at(i, 0, k) + at(i, 1, k) + at(i, 2, k), 0) / 6);
-    expectClose(r.m!.data, m, 1e-5);
+    expectClose(r.m!.data, m, peakTol(1e-5));
     const mx: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) mx.push(Math.max(...[0, 1, 2, 3].map((k) => at(i, j, k))));
-    expectClose(r.mx!.data, mx, 1e-6);
+    expectClose(r.mx!.data, mx, peakTol(1e-6));
     expect(r.mn!.item()).toBeCloseTo(Math.min(...x.data), 6);
   });
 
@@ -212,12 +213,12 @@ describe('onnx reductions', () => {
       const row = Array.from(z.data.slice(r * 5, r * 5 + 5));
       const e = row.map((v) => Math.exp(v - Math.max(...row)));
       const s = e.reduce((a, b) => a + b);
-      expectClose(sm.data.slice(r * 5, r * 5 + 5), e.map((v) => v / s), 1e-6);
+      expectClose(sm.data.slice(r * 5, r * 5 + 5), e.map((v) => v / s), peakTol(1e-6));
     }
     for (let c = 0; c < 5; c++) {
       const col = [z.data[c]!, z.data[5 + c]!];
       const lse = Math.log(Math.exp(col[0]!) + Math.exp(col[1]!));
-      expectClose([ls.data[c]!, ls.data[5 + c]!], [col[0]! - lse, col[1]! - lse], 1e-5);
+      expectClose([ls.data[c]!, ls.data[5 + c]!], [col[0]! - lse, col[1]! - lse], peakTol(1e-5));
     }
     await gradCheck(engine, (o, i) => o.softmax(i.z!, -1), { z });
     await gradCheck(engine, (o, i) => o.logSoftmax(i.z!, 0), { z });
@@ -236,7 +237,7 @@ describe('onnx reductions', () => {
           for (let k = 0; k < 4; k++) s += a.data[n * 12 + i * 4 + k]! * b.data[j * 4 + k]!;
           want.push(s);
         }
-    expectClose(y.data, want, 1e-5);
+    expectClose(y.data, want, peakTol(1e-5));
     await gradCheck(engine, (o, i) => o.matmul(i.a!, i.b!, false, true), { a, b });
     const c = rand([4, 3], 33);
     await gradCheck(engine, (o, i) => o.matmul(i.c!, i.a!, true, true), { a, c });

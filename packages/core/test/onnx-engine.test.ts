@@ -4,6 +4,7 @@
  */
 import { benchConvLayer, createOnnxEngine, OnnxDeviceError } from '../src/engine/onnx/index.js';
 import type { Engine } from '../src/engine/engine.js';
+import { CUDA_INSTALL_HINT, onnxRuntimeInfo } from '../src/engine/probe.js';
 import type { Tensor } from '../src/ops.js';
 import { HostTensor } from '../src/tensor.js';
 import { rand } from './onnx-helpers.js';
@@ -22,17 +23,17 @@ test('reports its name and device; unknown devices are rejected with the valid l
   await expect(createOnnxEngine({ device: 'tpu' as 'cpu' })).rejects.toThrow(/valid: 'cpu', 'cuda'/);
 });
 
-test("device 'cuda' either works or says how to install the CUDA binaries", async () => {
-  let e: Engine | undefined;
-  try {
-    e = await createOnnxEngine({ device: 'cuda' });
-  } catch (err) {
-    expect(err).toBeInstanceOf(OnnxDeviceError);
-    expect(String(err)).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
-    return;
-  }
-  expect(e.device).toBe('cuda');
-  await e.dispose();
+// Where onnxruntime-node has its CUDA provider (a GPU install), `--device cuda` is exercised by
+// the bench's device checks instead; here (and on CI) the binaries are absent.
+const cudaInstalled = onnxRuntimeInfo().executionProviders.includes('cuda');
+(cudaInstalled ? test.skip : test)("device 'cuda' without the CUDA binaries fails saying how to install them", async () => {
+  const err: unknown = await createOnnxEngine({ device: 'cuda' }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(OnnxDeviceError);
+  expect((err as Error).message).toBe(`onnx engine: the CUDA execution provider is not installed; ${CUDA_INSTALL_HINT}`);
+  expect((err as Error).message).toMatch(/pnpm install:cuda.*ONNXRUNTIME_NODE_INSTALL=cuda12/);
 });
 
 test('compiles once per input signature and reruns with new shapes', async () => {

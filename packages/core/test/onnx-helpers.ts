@@ -27,13 +27,6 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-4): void {
-  const scale = Math.max(1, ...Array.from(want, Math.abs));
-  const err = maxAbsDiff(got, want);
-  if (err > tol * scale) {
-    throw new Error(`max abs diff ${err} > ${tol * scale}\n got ${Array.from(got).slice(0, 12)}\nwant ${Array.from(want).slice(0, 12)}`);
-  }
-}
 
 export type TestFn = (o: Ops, x: Record<string, Tensor>) => Tensor;
 

@@ -8,7 +8,8 @@ import type { Engine, Inputs } from '../src/engine/engine.js';
 import type { Ops, Tensor } from '../src/ops.js';
 import { HostTensor } from '../src/tensor.js';
 import { Variable } from '../src/nn/variable.js';
-import { expectClose, rand, randAwayFromZero } from './onnx-helpers.js';
+import { rand, randAwayFromZero } from './onnx-helpers.js';
+import { expectClose, peakTol } from '../src/testing.js';
 
 let onnx: Engine;
 let tfjs: Engine;
@@ -99,7 +100,7 @@ describe('onnx vs tfjs engine', () => {
     const fwd = async (e: Engine): Promise<HostTensor> => (await e.compile<Inputs, { y: Tensor }>((o, x) => ({ y: f(o, x) })).run(inputs)).y;
     const [yo, yt] = [await fwd(onnx), await fwd(tfjs)];
     expect(yo.shape).toEqual(yt.shape);
-    expectClose(yo.data, yt.data, 1e-4);
+    expectClose(yo.data, yt.data, peakTol(1e-4));
     const r = rand(yo.shape, 77);
     const loss = (o: Ops, x: Record<string, Tensor>): { loss: Tensor } => ({ loss: o.sum(o.mul(f(o, x), x.__r!)) });
     const grads = async (e: Engine): Promise<Record<string, HostTensor>> =>
@@ -108,7 +109,7 @@ describe('onnx vs tfjs engine', () => {
     expect(go.loss!.item()).toBeCloseTo(gt.loss!.item(), 3);
     for (const name of wrt) {
       expect(go[`grad:${name}`]!.shape).toEqual(inputs[name]!.shape);
-      expectClose(go[`grad:${name}`]!.data, gt[`grad:${name}`]!.data, 1e-4);
+      expectClose(go[`grad:${name}`]!.data, gt[`grad:${name}`]!.data, peakTol(1e-4));
     }
   });
 
@@ -125,6 +126,6 @@ describe('onnx vs tfjs engine', () => {
       await e.sync();
       return [...w.value.data, ...b.value.data];
     };
-    expectClose(await run(onnx), await run(tfjs), 1e-4);
+    expectClose(await run(onnx), await run(tfjs), peakTol(1e-4));
   });
 });

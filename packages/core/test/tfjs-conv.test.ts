@@ -4,6 +4,7 @@
  * the pure-JS cpu backends; gradients against finite differences.
  */
 import { HostTensor, Rng, createTfjsEngine, sizeOf, type Engine, type Ops, type Tensor } from '../src/index.js';
+import { expectClose } from '../src/testing.js';
 
 type Pair = [number, number];
 const rng = new Rng(7);
@@ -130,12 +131,6 @@ function refPool(kind: 'avg' | 'max', x: HostTensor, kernel: number[], stride: n
   return new HostTensor([N, C, ...out.slice(3 - r)], Float32Array.from(y), 'float32');
 }
 
-function expectClose(got: HostTensor, want: HostTensor, tol = 1e-4): void {
-  expect(got.shape).toEqual(want.shape);
-  let worst = 0;
-  for (let i = 0; i < want.size; i++) worst = Math.max(worst, Math.abs(got.data[i]! - want.data[i]!) / (1 + Math.abs(want.data[i]!)));
-  expect(worst).toBeLessThan(tol);
-}
 
 async function run1(engine: Engine, inputs: Record<string, HostTensor>, f: (ops: Ops, t: Record<string, Tensor>) => Tensor): Promise<HostTensor> {
   const out = await engine.compile((ops, t: Record<string, Tensor>) => ({ y: f(ops, t) })).run(inputs);
@@ -167,7 +162,7 @@ describe.each(['wasm', 'cpu'] as const)('tfjs conv layouts (%s)', (backend) => {
     const got = await run1(engine, { x, w, b }, (ops, t) =>
       ops.conv(t['x']!, t['w']!, t['b'], { stride: spec.stride, padding: spec.pad, dilation: spec.dil, groups: spec.groups }),
     );
-    expectClose(got, refConv(x, w, b.data, spec));
+    expectClose(got, refConv(x, w, b.data, spec), { rtol: 1e-4, atol: 1e-4 });
   });
 
   const convTCases: [string, number[], number[], ConvSpec & { outPad: number[] }][] = [
@@ -189,7 +184,7 @@ describe.each(['wasm', 'cpu'] as const)('tfjs conv layouts (%s)', (backend) => {
         outputPadding: spec.outPad,
       }),
     );
-    expectClose(got, refConvTranspose(x, w, b.data, spec));
+    expectClose(got, refConvTranspose(x, w, b.data, spec), { rtol: 1e-4, atol: 1e-4 });
   });
 
   const poolCases: [string, 'avg' | 'max', number[], number[], number[], number[], boolean][] = [
@@ -205,7 +200,7 @@ describe.each(['wasm', 'cpu'] as const)('tfjs conv layouts (%s)', (backend) => {
     const got = await run1(engine, { x }, (ops, t) =>
       (kind === 'avg' ? ops.avgPool : ops.maxPool).call(ops, t['x']!, { kernel: k, stride: s, padding: p, ceilMode: ceil }),
     );
-    expectClose(got, refPool(kind, x, k, s, p, ceil));
+    expectClose(got, refPool(kind, x, k, s, p, ceil), { rtol: 1e-4, atol: 1e-4 });
   });
 });
 

@@ -11,4 +11,8 @@ export * from './stylegan3d.js';
 export * from './frame-discriminator.js';
 export { downsample2x } from './downsample.js';
 export type { PatchGanResolvedConfig, StyleGan3dResolvedConfig, FramePatchGanResolvedConfig } from './register.js';
-import './register.js';
+import { registerDiscriminators } from './register.js';
+
+export { registerDiscriminators };
+// Importing the package registers into the process-wide registry; registerDiscriminators(registry) does it for another.
+registerDiscriminators();

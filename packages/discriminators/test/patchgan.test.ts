@@ -68,20 +68,20 @@ describe.each(ENGINES)('PatchGAN on %s', (name) => {
       { inputs: ['x'] },
     );
     const r = await vg.run({ x });
-    expectClose(r.out, fx.outputs.eval_initial_running_stats, 1e-5);
-    expectClose(r['grad:x']!, fx.grads.x_eval, 1e-5);
+    expectClose(r.out, fx.outputs.eval_initial_running_stats, { rtol: 0, atol: 1e-5 });
+    expectClose(r['grad:x']!, fx.grads.x_eval, { rtol: 0, atol: 1e-5 });
   });
 
   test('train mode: batch statistics, unbiased running_var update, then eval with the new stats', async () => {
     const d = loadReference().train();
     const train = engine.compile<{ x: HostTensor }, { out: Tensor }>((ops, i) => ({ out: d.forward(ops, i.x) }));
-    expectClose((await train.run({ x })).out, fx.outputs.train_batch_stats, 1e-5);
+    expectClose((await train.run({ x })).out, fx.outputs.train_batch_stats, { rtol: 0, atol: 1e-5 });
     await engine.sync();
     const sd = d.stateDict();
-    for (const [k, t] of Object.entries(fx.params_after_train_step)) expectClose(sd[k]!, t, 1e-6);
+    for (const [k, t] of Object.entries(fx.params_after_train_step)) expectClose(sd[k]!, t, { rtol: 0, atol: 1e-6 });
     d.eval();
     const evalFn = engine.compile<{ x: HostTensor }, { out: Tensor }>((ops, i) => ({ out: d.forward(ops, i.x) }));
-    expectClose((await evalFn.run({ x })).out, fx.outputs.eval_after_train_step, 1e-5);
+    expectClose((await evalFn.run({ x })).out, fx.outputs.eval_after_train_step, { rtol: 0, atol: 1e-5 });
   });
 
   test('group and no-norm variants run and give patch logits', async () => {

@@ -54,7 +54,7 @@ describe.each(ENGINES)('video discriminators on %s', (name) => {
   test('downsample2x matches TF SAME average pooling on odd sizes', async () => {
     const x = random([1, 2, 5, 3, 4], 1);
     const fn = engine.compile<{ x: HostTensor }, { y: Tensor }>((ops, i) => ({ y: downsample2x(ops, i.x) }));
-    expectClose((await fn.run({ x })).y, referenceDownsample(x), 1e-6);
+    expectClose((await fn.run({ x })).y, referenceDownsample(x), { rtol: 0, atol: 1e-6 });
   });
 
   test.each(['none', 'group', 'layer'] as const)('stylegan3d (norm %s): logits [N, 1] and gradients reach the input', async (norm) => {
@@ -100,7 +100,7 @@ describe.each(ENGINES)('video discriminators on %s', (name) => {
         }
     const direct = engine.compile<{ f: HostTensor }, { y: Tensor }>((ops, i) => ({ y: image.forward(ops, i.f) }));
     const ref = await direct.run({ f: new HostTensor([b * 2, c, h, w], frames, 'float32') });
-    expectClose(y, ref.y, 1e-6);
+    expectClose(y, ref.y, { rtol: 0, atol: 1e-6 });
     expect(y.shape[0]).toBe(4);
   });
 });
@@ -122,8 +122,8 @@ test('stylegan3d: the onnx engine agrees with the tfjs oracle on logits and inpu
     await engine.dispose();
   }
   const [a, b] = [results[0]!, results[1]!];
-  expectClose(a['out']!, b['out']!, 1e-5);
-  expectClose(a['grad:x']!, b['grad:x']!, 1e-5);
+  expectClose(a['out']!, b['out']!, { rtol: 0, atol: 1e-5 });
+  expectClose(a['grad:x']!, b['grad:x']!, { rtol: 0, atol: 1e-5 });
 });
 
 test("registry: 'frame-patchgan' wraps a PatchGAN and samples distinct frames", () => {

@@ -2,13 +2,13 @@
  * Encoder and decoder classes of the three families. Images [B, C, H, W]
  * and videos [B, C, T, H, W] go through one path: an image is a 1-frame
  * video, and the latent keeps the input's rank ([B, Z, h, w] or
- * [B, Z, t, h, w]). The 2-D family folds frames into the batch; the 3-D
- * families run on the 5-D tensor.
+ * [B, Z, t, h, w]). A per-frame family (FamilySpec.perFrame) folds frames
+ * into the batch; the others run on the 5-D tensor. What differs between
+ * families comes from their FAMILIES entry (families/).
  */
 import { ShapeError, batchToFrames, framesToBatch, type Ops, type Shape, type Tensor } from '@zoo/core';
-import type { z } from 'zod';
 import { DecoderBody, EncoderBody } from './backbone.js';
-import type { EncoderFamily, FamilyConfigs, familySchemas } from './config.js';
+import { familySpec, type EncoderFamily, type FamilyConfigs, type FamilyInput } from './families/index.js';
 import {
   bodyConfig,
   compressionOf,
@@ -19,13 +19,12 @@ import {
   resolveConfig,
   rngFor,
   type Compression,
-} from './families.js';
+} from './family-geometry.js';
 
-export type FamilyInput<F extends EncoderFamily> = z.input<(typeof familySchemas)[F]>;
 
-/** Runs `body` on a 5-D tensor, folding frames into batch for the 2-D family. */
+/** Runs `body` on a 5-D tensor, folding frames into batch for a per-frame family. */
 function runBody(ops: Ops, family: EncoderFamily, body: { forward(ops: Ops, x: Tensor): Tensor }, x5: Tensor): Tensor {
-  if (family !== 'conv2d') return body.forward(ops, x5);
+  if (!familySpec(family).perFrame) return body.forward(ops, x5);
   return batchToFrames(ops, body.forward(ops, framesToBatch(ops, x5)), x5.shape[0]!);
 }
 
@@ -110,8 +109,8 @@ export class VideoDecoder<F extends EncoderFamily = EncoderFamily> extends Decod
       throw new ShapeError(`${this.family} decoder`, `[B, ${z}, h, w] or [B, ${z}, t, h, w]`, latent);
     }
     const { time: tc, space: sc } = this.compression;
-    if (rank === 4 && this.family === 'inflated3d' && tc > 1) {
-      throw new ShapeError('inflated3d decoder', `[B, ${z}, t, h, w] (4-D latents need temporalCompression 1)`, latent);
+    if (rank === 4 && !familySpec(this.family).decodes4dLatent(tc)) {
+      throw new ShapeError(`${this.family} decoder`, `[B, ${z}, t, h, w] (4-D latents need temporalCompression 1)`, latent);
     }
     const [h, w] = latent.slice(-2) as [number, number];
     const spatial = [h * sc, w * sc];

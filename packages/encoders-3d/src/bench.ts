@@ -1,15 +1,16 @@
 /**
- * Encode/decode throughput of each family (the lead wires it to
- * `pnpm bench encoders`). Reports clips per second; compare families
- * within one run rather than across machines.
+ * Encode/decode throughput of each family, behind `pnpm bench encoders`.
+ * Reports clips per second; compare families within one run rather than
+ * across machines. Imported as `@zoo/encoders-3d/bench`, not from the main
+ * entry: timing code is not part of the library.
  */
 import { HostTensor, Rng, sizeOf, timeRepeats, type Engine, type Tensor } from '@zoo/core';
 import { createFromPreset, getPreset } from './presets.js';
-import type { EncoderFamily } from './config.js';
-import { latentFrames } from './families.js';
+import { FAMILIES, familyNames, type EncoderFamily } from './families/index.js';
+import { latentFrames } from './family-geometry.js';
 
 export interface BenchEncodersOptions {
-  /** Preset per family. Default the '-small' presets (vqgan-small, magvit-small, magvit2-small). */
+  /** Preset per family. Default each family's `benchPreset` (vqgan-small, magvit-small, magvit2-small). */
   presets?: Partial<Record<EncoderFamily, string>>;
   /** Requested clip length. Default 17 (1 + 4*4); a family that cannot take it uses the longest shorter clip it can (inflated 4x: 16). */
   frames?: number;
@@ -38,8 +39,6 @@ export interface EncoderBenchRow {
   decodeClipsPerSec: number;
 }
 
-const defaults: Record<EncoderFamily, string> = { conv2d: 'vqgan-small', inflated3d: 'magvit-small', causal3d: 'magvit2-small' };
-
 /** Median seconds per call after the warm-up (core's shared timing statistic). */
 async function timeCalls(run: () => Promise<unknown>, warmup: number, repeats: number): Promise<number> {
   return (await timeRepeats(run, { warmup, repeats })).medianMs / 1000;
@@ -52,8 +51,8 @@ export async function benchEncoders(engine: Engine, opts: BenchEncodersOptions =
   const repeats = opts.repeats ?? 3;
   const rows: EncoderBenchRow[] = [];
   const rng = new Rng(0);
-  for (const family of ['conv2d', 'inflated3d', 'causal3d'] as const) {
-    const preset = opts.presets?.[family] ?? defaults[family];
+  for (const family of familyNames()) {
+    const preset = opts.presets?.[family] ?? FAMILIES[family].benchPreset;
     const p = getPreset(preset);
     if (p.family !== family) throw new Error(`benchEncoders: preset '${preset}' is a ${p.family} preset, not ${family}`);
     const { encoder, decoder } = createFromPreset(preset);

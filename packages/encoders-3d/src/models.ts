@@ -1,10 +1,12 @@
 /**
- * One encoder and one decoder class per family. The inflated 3-D pair
- * (MAGVIT-v1-style) adds `inflateFrom2d`, which loads a trained conv2d
- * (VQGAN) state dict.
+ * Named encoder and decoder classes of the built-in families. A family needs
+ * none: registration falls back to `VideoEncoder`/`VideoDecoder` of its name.
+ * The inflated 3-D pair (MAGVIT-v1-style) adds `inflateFrom2d`, which loads a
+ * trained conv2d (VQGAN) state dict.
  */
 import type { HostTensor, Shape } from '@zoo/core';
-import { VideoDecoder, VideoEncoder, type FamilyInput } from './autoencoder.js';
+import { VideoDecoder, VideoEncoder } from './autoencoder.js';
+import type { EncoderFamily, FamilyInput } from './families/index.js';
 import { inflateStateDict, type InflationMode } from './inflate.js';
 
 function targetShapes(m: VideoEncoder | VideoDecoder): Record<string, Shape> {
@@ -55,3 +57,10 @@ export class Causal3dDecoder extends VideoDecoder<'causal3d'> {
     super('causal3d', config);
   }
 }
+
+/** The classes `create('encoder' | 'decoder', family)` builds; families not listed get the generic ones. */
+export const familyClasses = {
+  conv2d: { encoder: Conv2dEncoder, decoder: Conv2dDecoder },
+  inflated3d: { encoder: Inflated3dEncoder, decoder: Inflated3dDecoder },
+  causal3d: { encoder: Causal3dEncoder, decoder: Causal3dDecoder },
+} satisfies Partial<{ [F in EncoderFamily]: { encoder: new (c?: FamilyInput<F>) => VideoEncoder<F>; decoder: new (c?: FamilyInput<F>) => VideoDecoder<F> } }>;

@@ -5,7 +5,7 @@
  */
 import type { EncoderFamily } from './config.js';
 import { EncoderConfigError } from './errors.js';
-import type { FamilyInput } from './autoencoder.js';
+import type { FamilyInput } from './families/index.js';
 import { VideoDecoder, VideoEncoder } from './autoencoder.js';
 
 export interface Preset<F extends EncoderFamily = EncoderFamily> {

@@ -1,65 +1,50 @@
 /**
- * Registry entries: `create('encoder', 'causal3d', {...})` etc. Importing
- * @zoo/encoders-3d registers all six (encoder and decoder of each family).
+ * Registry entries: `create('encoder', 'causal3d', {...})` etc., an encoder
+ * and a decoder for every family in FAMILIES (families/), with the family's
+ * schema and registration text.
  */
-import { register, registry } from '@zoo/core';
-import { causal3dConfigSchema, conv2dConfigSchema, inflated3dConfigSchema } from './config.js';
-import type { Causal3dConfig, Conv2dConfig, Inflated3dConfig } from './config.js';
-import {
-  Causal3dDecoder,
-  Causal3dEncoder,
-  Conv2dDecoder,
-  Conv2dEncoder,
-  Inflated3dDecoder,
-  Inflated3dEncoder,
-} from './models.js';
+import { registry as defaultRegistry, type Registry } from '@zoo/core';
+import { VideoDecoder, VideoEncoder } from './autoencoder.js';
+import { FAMILIES, familyNames, type EncoderFamily, type FamilyConfigs, type FamilyInput } from './families/index.js';
+import { familyClasses } from './models.js';
+
+type ClassOf<F extends EncoderFamily, P extends 'encoder' | 'decoder'> = F extends keyof typeof familyClasses
+  ? InstanceType<(typeof familyClasses)[F][P]>
+  : P extends 'encoder'
+    ? VideoEncoder<F>
+    : VideoDecoder<F>;
+
+/** `encoder:<family>` and `decoder:<family>` for every family in the table. */
+export type EncoderComponentTypes = {
+  [F in EncoderFamily as `encoder:${F}`]: { config: FamilyConfigs[F]; instance: ClassOf<F, 'encoder'> };
+} & {
+  [F in EncoderFamily as `decoder:${F}`]: { config: FamilyConfigs[F]; instance: ClassOf<F, 'decoder'> };
+};
 
 declare module '@zoo/core' {
-  interface ComponentTypes {
-    'encoder:conv2d': { config: Conv2dConfig; instance: Conv2dEncoder };
-    'decoder:conv2d': { config: Conv2dConfig; instance: Conv2dDecoder };
-    'encoder:inflated3d': { config: Inflated3dConfig; instance: Inflated3dEncoder };
-    'decoder:inflated3d': { config: Inflated3dConfig; instance: Inflated3dDecoder };
-    'encoder:causal3d': { config: Causal3dConfig; instance: Causal3dEncoder };
-    'decoder:causal3d': { config: Causal3dConfig; instance: Causal3dDecoder };
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  interface ComponentTypes extends EncoderComponentTypes {}
 }
 
-const conv2dRef = 'Esser et al. 2021 (VQGAN), CompVis/taming-transformers';
-const inflatedRef = 'Yu et al. 2023 (MAGVIT), google-research/magvit';
-const causalRef = 'Yu et al. 2024 (MAGVIT-v2), lucidrains/magvit2-pytorch';
+function registerFamily(registry: Registry, family: EncoderFamily): void {
+  const spec = FAMILIES[family];
+  const classes = (familyClasses as Partial<Record<EncoderFamily, { encoder: new (c?: FamilyInput<EncoderFamily>) => VideoEncoder; decoder: new (c?: FamilyInput<EncoderFamily>) => VideoDecoder }>>)[family];
+  const makeEncoder = (c: FamilyInput<EncoderFamily>) => (classes ? new classes.encoder(c) : new VideoEncoder(family, c));
+  const makeDecoder = (c: FamilyInput<EncoderFamily>) => (classes ? new classes.decoder(c) : new VideoDecoder(family, c));
+  const { encoder, decoder, reference } = spec.registration;
+  // The registry's per-name typing cannot follow a loop variable; the schema checks the config at run time.
+  const r = registry as unknown as {
+    register(kind: string, name: string, factory: (c: never) => unknown, spec: { schema: unknown; description: string; reference: string }): void;
+  };
+  r.register('encoder', family, makeEncoder, { schema: spec.schema, description: encoder, reference });
+  r.register('decoder', family, makeDecoder, { schema: spec.schema, description: decoder, reference });
+}
 
-/** Idempotent: a second import (e.g. two copies of the module in jest) does not throw. */
-export function registerEncoders(): void {
-  if (registry.has('encoder', 'conv2d')) return;
-  register('encoder', 'conv2d', (c) => new Conv2dEncoder(c), {
-    schema: conv2dConfigSchema,
-    description: 'VQGAN ResNet encoder, applied per frame to images and videos',
-    reference: conv2dRef,
-  });
-  register('decoder', 'conv2d', (c) => new Conv2dDecoder(c), {
-    schema: conv2dConfigSchema,
-    description: 'VQGAN ResNet decoder, applied per frame',
-    reference: conv2dRef,
-  });
-  register('encoder', 'inflated3d', (c) => new Inflated3dEncoder(c), {
-    schema: inflated3dConfigSchema,
-    description: '3D ResNet encoder with separate temporal/spatial downsampling, inflatable from conv2d',
-    reference: inflatedRef,
-  });
-  register('decoder', 'inflated3d', (c) => new Inflated3dDecoder(c), {
-    schema: inflated3dConfigSchema,
-    description: '3D ResNet decoder, inflatable from conv2d',
-    reference: inflatedRef,
-  });
-  register('encoder', 'causal3d', (c) => new Causal3dEncoder(c), {
-    schema: causal3dConfigSchema,
-    description: 'causal 3D ResNet encoder: 1+4k frames -> 1+k latents, images as 1-frame videos',
-    reference: causalRef,
-  });
-  register('decoder', 'causal3d', (c) => new Causal3dDecoder(c), {
-    schema: causal3dConfigSchema,
-    description: 'causal 3D ResNet decoder with depth-to-space upsampling',
-    reference: causalRef,
-  });
+/**
+ * Registers the encoder and decoder of every family into `registry` (default:
+ * the process-wide one). Idempotent: families already there are skipped, so
+ * a second copy of the module (e.g. in jest) does not throw.
+ */
+export function registerEncoders(registry: Registry = defaultRegistry): void {
+  for (const family of familyNames()) if (!registry.has('encoder', family)) registerFamily(registry, family);
 }

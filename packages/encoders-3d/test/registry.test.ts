@@ -3,13 +3,13 @@ import {
   Causal3dEncoder,
   EncoderConfigError,
   VideoEncoder,
-  benchEncoders,
   createFromPreset,
   getPreset,
   kitCausal,
   presetNames,
   presets,
 } from '../src/index.js';
+import { benchEncoders } from '../src/bench.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_NAMES, disposeEngines, makeEngine, maxAbs, maxAbsDiff } from './engines.js';

@@ -14,4 +14,8 @@ export * from './components.js';
 export { LPIPS, LPIPS_NETS, shippedLpipsWeights, type LpipsConfig, type LpipsNet } from './lpips/lpips.js';
 export { LpipsMetric, type LpipsMetricConfig, type LpipsMetricValue } from './lpips/metric.js';
 export type { LeCamResolvedConfig, LpipsResolvedConfig, LpipsMetricResolvedConfig } from './register.js';
-import './register.js';
+import { registerLosses } from './register.js';
+
+export { registerLosses };
+// Importing the package registers into the process-wide registry; registerLosses(registry) does it for another.
+registerLosses();

@@ -12,4 +12,4 @@ export const makeEngine = (name: EngineName): Promise<Engine> => createTestEngin
 export const loadFixture = <T>(name: string): T => readJsonFile<T>(new URL(`./fixtures/${name}`, import.meta.url));
 
 /** Fixture tensors as float32, and max-abs-difference checks that name the worst element. */
-export { floatTensor as host, assertClose as expectClose } from '@zoo/core/testing';
+export { floatTensor as host, expectClose } from '@zoo/core/testing';

@@ -36,9 +36,9 @@ describe.each(ENGINES)('LeCam on %s', (name) => {
         { inputs: ['real', 'fake'] },
       );
       const out = await vg.run(batch(c.inputs));
-      expectClose(out.loss, c.loss, 1e-6);
-      expectClose(out['grad:real']!, c.grads.dis_real, 1e-6);
-      expectClose(out['grad:fake']!, c.grads.dis_fake, 1e-6);
+      expectClose(out.loss, c.loss, { rtol: 0, atol: 1e-6 });
+      expectClose(out['grad:real']!, c.grads.dis_real, { rtol: 0, atol: 1e-6 });
+      expectClose(out['grad:fake']!, c.grads.dis_fake, { rtol: 0, atol: 1e-6 });
     },
   );
 
@@ -47,7 +47,7 @@ describe.each(ENGINES)('LeCam on %s', (name) => {
     for (const [i, s] of steps.entries()) {
       const out = await fn.run(batch(s.inputs));
       await engine.sync();
-      expectClose(out.loss, s.loss, 2e-6);
+      expectClose(out.loss, s.loss, { rtol: 0, atol: 2e-6 });
       expect(lecam.emaReal.value.item()).toBeCloseTo(s.ema[0], 5);
       expect(lecam.emaFake.value.item()).toBeCloseTo(s.ema[1], 5);
       expect(lecam.numUpdates.value.item()).toBe(i + 1);
@@ -82,7 +82,7 @@ describe.each(ENGINES)('LeCam on %s', (name) => {
       ref: lecamPenalty(ops, x.real, x.fake, 0, 0),
     }));
     const out = await fn.run(batch(s0.inputs));
-    expectClose(out.loss, out.ref, 0);
+    expectClose(out.loss, out.ref, { rtol: 0, atol: 0 });
     await engine.sync();
     expect(lecam.emaReal.value.item()).toBeCloseTo(s0.ema_after_update.logits_real_ema, 6);
   });

@@ -1,9 +1,12 @@
 /**
  * @zoo/quantizers: the discrete bottlenecks of visual tokenizers, written once
  * against `Ops` so they run on both engines. Importing the package registers
- * them as `quantizer` components (`quantizerNames()` lists them).
+ * them as `quantizer` components (`quantizerNames()` lists them);
+ * `registerQuantizers(registry)` registers them into another registry.
  */
-import './register.js';
+import { registerQuantizers } from './register.js';
+
+registerQuantizers();
 
 export * from './types.js';
 export { registerQuantizer, quantizerDefaults, quantizerNames, type QuantizerChoice, type QuantizerRegistration } from './registration.js';
@@ -18,5 +21,4 @@ export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy 
 export { Linear } from './linear.js';
 export { kmeans, hostTokens, sampleRows, type HostTokens, type KMeansResult } from './host/kmeans.js';
 export { CodebookUsage, CodebookUsageError, type UsageSummary } from './host/usage.js';
-export { benchQuantizers, type QuantizerBenchOptions, type QuantizerBenchResult, type BenchTiming } from './bench.js';
 export { nearestCodes, type NearestOptions, type NearestResult } from './nearest.js';

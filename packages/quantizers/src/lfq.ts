@@ -9,7 +9,7 @@
 import { HostTensor, Module, Rng, type Ops, type Tensor } from '@zoo/core';
 import { z } from 'zod';
 import { flattenIndices, flattenTokens, l2normalize, mse } from './layout.js';
-import { lfqEntropy } from './lfq-entropy.js';
+import { implicitCodebook, lfqEntropy } from './lfq-entropy.js';
 import { Linear } from './linear.js';
 import { straightThrough } from './rotation-trick.js';
 import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
@@ -200,10 +200,6 @@ export class LFQ extends Module implements Quantizer {
   /** The 2^d implicit codes of one codebook, [2^d, d] (host; for inspection and tests). */
   implicitCodebook(): HostTensor<'float32'> {
     const d = this.codebookDim;
-    const w = this.bitWeights();
-    const s = this.codeValue;
-    const out = new Float32Array(this.codebookSize * d);
-    for (let k = 0; k < this.codebookSize; k++) for (let i = 0; i < d; i++) out[k * d + i] = Math.floor(k / w[i]!) % 2 === 1 ? s : -s;
-    return new HostTensor([this.codebookSize, d], out, 'float32');
+    return new HostTensor([2 ** d, d], implicitCodebook(d, this.codeValue, this.config.bitOrder === 'msb-first'), 'float32');
   }
 }

@@ -8,26 +8,10 @@
  *   near-ties at float32 rounding level (~1e-7 relative).
  * - Cosine: argmax_k x·c_k.
  * Rows are processed in blocks so the [tokens, K] score matrix never exists
- * whole: by default blocks of ⌊2^22 / K⌋ rows (16 MB of float32 scores, which
- * stay in the last-level cache between the matmul that writes them and the
- * reduction that reads them). On onnxruntime at 16384 x 64 x 16384, 256-row
- * blocks measured 8-15% faster than 1024-4096-row blocks, and 64-128-row
- * blocks lose it again to per-node overhead. A frozen compile (codebook baked
- * as a constant) adds ~10-15%: onnxruntime then packs the matmul's codebook
- * operand once instead of once per block.
- * Why not int8 scores with an exact re-rank of the best candidates: with
- * 64-dim codes the block's time is mostly writing and reducing the score
- * matrix, not multiplying. Per 256-row block, onnxruntime's fused
- * MatMulIntegerToFloat + ReduceMin measured 3.2 ms against 3.6 ms in float32
- * (12%), before the re-rank and the fallback that exactness would need when
- * near-duplicate codes crowd the quantization error window. Scoring codes x
- * tokens (reducing the leading axis) measured the same as tokens x codes.
- * Where the rest goes: in onnxruntime's profile the MatMuls take ~70% of the
- * lookup and the ReduceMin pass ~22% (each 16 MB block read back from the
- * last-level cache at ~16 GB/s). Only a kernel that keeps a running argmin
- * beside the matmul tile avoids that pass, and onnxruntime has none: a scratch
- * C AVX-512 kernel doing so measured 0.16-0.20 s against 0.26-0.28 s here in
- * the same minutes (not shipped: native code is outside the two engines).
+ * whole: by default blocks of ⌊2^22 / K⌋ rows (16 MB of float32 scores, sized
+ * to stay in the last-level cache between the matmul that writes them and the
+ * reduction that reads them). Why this block size, why not int8 scoring, and
+ * where the time goes: docs/benchmarks.md (VQ nearest-code search entry).
  */
 import type { Ops, Tensor } from '@zoo/core';
 

@@ -5,7 +5,7 @@
  * `--quantizers <name>` swap any registered quantizer into a tokenizer with
  * no per-quantizer code outside the quantizer's own registration.
  */
-import { registry, UnknownComponentError, type ConfigOf, type InstanceOf, type NamesOf, type RegistrationSpec } from '@zoo/core';
+import { registry, UnknownComponentError, type Registry, type ConfigOf, type InstanceOf, type NamesOf, type RegistrationSpec } from '@zoo/core';
 
 /** What a tokenizer asks of its bottleneck: latent width, codebook size (codes per token, or its nearest equivalent), seed. */
 export interface QuantizerChoice {
@@ -32,16 +32,20 @@ type DefaultsFn = (choice: Required<QuantizerChoice>) => Record<string, unknown>
 const KEY = Symbol.for('@zoo/quantizers/defaults');
 const table = ((globalThis as Record<symbol, unknown>)[KEY] ??= new Map<string, DefaultsFn>()) as Map<string, DefaultsFn>;
 
-/** Registers quantizer `name` (once per process; a second copy of the package is a no-op). */
+/**
+ * Registers quantizer `name` into `target` (default: the process-wide
+ * registry) and its tokenizer defaults into the process-wide defaults table;
+ * a name already in `target` is left as it is.
+ */
 export function registerQuantizer<N extends NamesOf<'quantizer'>>(
   name: N,
   factory: (config: ConfigOf<'quantizer', N>) => InstanceOf<'quantizer', N>,
   spec: QuantizerRegistration<N>,
+  target: Registry = registry,
 ): void {
-  if (registry.has('quantizer', name)) return;
   const { defaults, ...rest } = spec;
-  registry.register('quantizer', name, factory, rest);
-  table.set(name, defaults as unknown as DefaultsFn);
+  target.ensure('quantizer', name, factory, rest);
+  if (!table.has(name)) table.set(name, defaults as unknown as DefaultsFn);
 }
 
 /** Names of the quantizers that declare tokenizer defaults, sorted. */

@@ -8,12 +8,13 @@
  * grid L times finer. No auxiliary loss (FSQ has none). Quantize dropout as
  * `rvq` (host-side mask, a graph input).
  */
-import { type HostTensor, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
+import { Rng, type Ops, type Tensor } from '@zoo/core';
 import { z } from 'zod';
 import { FSQ } from './fsq.js';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { Linear } from './linear.js';
-import { allLayers, quantizeDropoutMask, residualCodes, residualLoop, stepDropoutMask, trainingLayerMask, type RVQForwardOptions } from './rvq.js';
+import { residualCodes, residualLoop, trainingLayerMask, type RVQForwardOptions } from './rvq.js';
+import { ResidualStack } from './residual-stack.js';
 import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 export const residualFSQSchema = z.object({
@@ -34,7 +35,7 @@ export const residualFSQSchema = z.object({
 export type ResidualFSQConfig = z.output<typeof residualFSQSchema>;
 export type ResidualFSQConfigInput = z.input<typeof residualFSQSchema>;
 
-export class ResidualFSQ extends Module implements Quantizer {
+export class ResidualFSQ extends ResidualStack implements Quantizer {
   readonly config: ResidualFSQConfig;
   readonly dim: number;
   readonly layers: FSQ[];
@@ -44,9 +45,6 @@ export class ResidualFSQ extends Module implements Quantizer {
   readonly scales: number[][];
   /** Soft-clamp bound 1 + 1/(L−1) per channel. */
   private readonly clampValue: number[];
-  /** Quantize-dropout mask [numQuantizers] that `beforeStep` draws (state key `dropout_mask`; only with quantizeDropout). */
-  readonly dropout_mask?: Variable;
-  private readonly rng: Rng;
 
   constructor(config: ResidualFSQConfigInput) {
     super();
@@ -64,23 +62,12 @@ export class ResidualFSQ extends Module implements Quantizer {
     this.layers = this.children('layers', Array.from({ length: c.numQuantizers }, () => new FSQ({ levels: c.levels, preserveSymmetry: true, boundHardClamp: true })));
     this.scales = Array.from({ length: c.numQuantizers }, (_, i) => c.levels.map((l) => Math.fround(l ** -i)));
     this.clampValue = c.levels.map((l) => Math.fround(1 + Math.fround(1 / (l - 1))));
-    this.rng = new Rng(c.seed ^ 0x2f5);
-    if (c.quantizeDropout) this.dropout_mask = this.buffer('dropout_mask', allLayers(c.numQuantizers));
+    this.initDropout(c, c.seed ^ 0x2f5);
     this.namedVariables();
   }
 
   get codebookSize(): number {
     return this.layers[0]!.codebookSize;
-  }
-
-  /** Quantize-dropout mask for `forward(ops, z, { layerMask })` (all ones when dropout is off). */
-  sampleDropoutMask(): HostTensor<'float32'> {
-    return quantizeDropoutMask(this.rng, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex, this.config.quantizeDropout);
-  }
-
-  /** With quantizeDropout: a fresh mask for training step `step` into `dropout_mask` (used when no `layerMask` is passed). */
-  beforeStep(step: number): void {
-    if (this.dropout_mask) this.dropout_mask.value = stepDropoutMask(this.config.seed, step, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex);
   }
 
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {

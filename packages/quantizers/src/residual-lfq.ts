@@ -5,12 +5,13 @@
  * bits refine what the previous ones left. Each layer keeps its own entropy
  * and commitment loss; the loss is their sum. Quantize dropout as `rvq`.
  */
-import { type HostTensor, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
+import { Rng, type Ops, type Tensor } from '@zoo/core';
 import { z } from 'zod';
 import { flattenIndices, flattenTokens } from './layout.js';
 import { LFQ, lfqSchema } from './lfq.js';
 import { Linear } from './linear.js';
-import { allLayers, quantizeDropoutMask, residualCodes, residualLoop, stepDropoutMask, trainingLayerMask, type RVQForwardOptions } from './rvq.js';
+import { residualCodes, residualLoop, trainingLayerMask, type RVQForwardOptions } from './rvq.js';
+import { ResidualStack } from './residual-stack.js';
 import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 
 /** Each layer's LFQ options (defaults as `lfq`); dim, scale, codebooks and projections are the stack's. */
@@ -34,14 +35,11 @@ export const residualLFQSchema = layerOptions.extend({
 export type ResidualLFQConfig = z.output<typeof residualLFQSchema>;
 export type ResidualLFQConfigInput = z.input<typeof residualLFQSchema>;
 
-export class ResidualLFQ extends Module implements Quantizer {
+export class ResidualLFQ extends ResidualStack implements Quantizer {
   readonly config: ResidualLFQConfig;
   readonly layers: LFQ[];
   readonly project_in?: Linear;
   readonly project_out?: Linear;
-  /** Quantize-dropout mask [numQuantizers] that `beforeStep` draws (state key `dropout_mask`; only with quantizeDropout). */
-  readonly dropout_mask?: Variable;
-  private readonly rng: Rng;
 
   constructor(config: ResidualLFQConfigInput) {
     super();
@@ -57,8 +55,7 @@ export class ResidualLFQ extends Module implements Quantizer {
     }
     const { dim: _d, numQuantizers: _n, quantizeDropout: _q, quantizeDropoutCutoffIndex: _k, seed, ...lfq } = c;
     this.layers = this.children('layers', Array.from({ length: c.numQuantizers }, (_, i) => new LFQ({ ...lfq, codebookScale: 2 ** -i, seed: seed + i })));
-    this.rng = new Rng(c.seed ^ 0x2f5);
-    if (c.quantizeDropout) this.dropout_mask = this.buffer('dropout_mask', allLayers(c.numQuantizers));
+    this.initDropout(c, c.seed ^ 0x2f5);
     this.namedVariables();
   }
 
@@ -68,16 +65,6 @@ export class ResidualLFQ extends Module implements Quantizer {
 
   get codebookSize(): number {
     return this.config.codebookSize;
-  }
-
-  /** Quantize-dropout mask for `forward(ops, z, { layerMask })` (all ones when dropout is off). */
-  sampleDropoutMask(): HostTensor<'float32'> {
-    return quantizeDropoutMask(this.rng, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex, this.config.quantizeDropout);
-  }
-
-  /** With quantizeDropout: a fresh mask for training step `step` into `dropout_mask` (used when no `layerMask` is passed). */
-  beforeStep(step: number): void {
-    if (this.dropout_mask) this.dropout_mask.value = stepDropoutMask(this.config.seed, step, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex);
   }
 
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {

@@ -5,7 +5,7 @@
  * left over, residual_{i+1} = residual_i − sg(q_i); the output is Σ q_i.
  * Quantize dropout (train only) keeps a random prefix of the layers per step.
  */
-import { HostTensor, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
+import type { Ops, Tensor, Variable } from '@zoo/core';
 import { z } from 'zod';
 import { CosineVectorQuantizer, cosineVQSchema } from './cosine-vq.js';
 import { FSQ, fsqSchema } from './fsq.js';
@@ -13,6 +13,9 @@ import { flattenIndices, flattenTokens } from './layout.js';
 import { LFQ, lfqSchema } from './lfq.js';
 import { QuantizerConfigError, quantizerRate, type QuantizeOptions, type Quantizer, type QuantizerOutput, type QuantizerRate } from './types.js';
 import { VectorQuantizer, vqSchema } from './vq.js';
+import { ResidualStack } from './residual-stack.js';
+
+export { allLayers, quantizeDropoutMask, stepDropoutMask, ResidualStack, type QuantizeDropoutConfig } from './residual-stack.js';
 
 /** One layer kind with its config; every layer of the stack is built from it. */
 export const rvqLayerSchema = z.discriminatedUnion('kind', [
@@ -61,12 +64,9 @@ function buildLayer(spec: LayerSpec, i: number): Quantizer {
   }
 }
 
-export class ResidualVQ extends Module implements Quantizer {
+export class ResidualVQ extends ResidualStack implements Quantizer {
   readonly config: RVQConfig;
   readonly layers: Quantizer[];
-  /** Quantize-dropout mask [numQuantizers] that `beforeStep` draws (state key `dropout_mask`; only with quantizeDropout). */
-  readonly dropout_mask?: Variable;
-  private readonly rng: Rng;
 
   constructor(config: RVQConfigInput) {
     super();
@@ -81,8 +81,7 @@ export class ResidualVQ extends Module implements Quantizer {
       'layers',
       Array.from({ length: c.numQuantizers }, (_, i) => buildLayer(c.layer, i)),
     );
-    this.rng = new Rng(c.seed);
-    if (c.quantizeDropout) this.dropout_mask = this.buffer('dropout_mask', allLayers(c.numQuantizers));
+    this.initDropout(c, c.seed);
     this.namedVariables();
   }
 
@@ -92,19 +91,6 @@ export class ResidualVQ extends Module implements Quantizer {
 
   get codebookSize(): number {
     return this.layers[0]!.codebookSize;
-  }
-
-  /**
-   * Host-side quantize-dropout draw, as the reference: k uniform in
-   * [cutoff, L−1], layers 0..k active. All ones when dropout is off.
-   */
-  sampleDropoutMask(): HostTensor<'float32'> {
-    return quantizeDropoutMask(this.rng, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex, this.config.quantizeDropout);
-  }
-
-  /** With quantizeDropout: a fresh mask for training step `step` into `dropout_mask` (used when no `layerMask` is passed). */
-  beforeStep(step: number): void {
-    if (this.dropout_mask) this.dropout_mask.value = stepDropoutMask(this.config.seed, step, this.config.numQuantizers, this.config.quantizeDropoutCutoffIndex);
   }
 
   forward(ops: Ops, z: Tensor, opts: RVQForwardOptions = {}): QuantizerOutput {
@@ -135,24 +121,8 @@ export function trainingLayerMask(ops: Ops, training: boolean, given: Tensor | u
   return given ?? (buffer ? ops.stopGradient(ops.variable(buffer)) : undefined);
 }
 
-/** A fresh draw per training step, seeded by (seed, step) so a resumed run draws what an uninterrupted one would. */
-export function stepDropoutMask(seed: number, step: number, layers: number, cutoff: number): HostTensor<'float32'> {
-  return quantizeDropoutMask(new Rng((Math.imul(seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) | 0), layers, cutoff, true);
-}
 
-/** All-ones initial value of a `dropout_mask` buffer. */
-export function allLayers(layers: number): HostTensor<'float32'> {
-  return HostTensor.from(new Array<number>(layers).fill(1), [layers]);
-}
 
-/**
- * Host-side quantize-dropout draw, as vector-quantize-pytorch: k uniform in
- * [cutoff, L−1], layers 0..k active (float32 1 / 0). All ones when off.
- */
-export function quantizeDropoutMask(rng: Rng, layers: number, cutoff: number, on: boolean): HostTensor<'float32'> {
-  const k = on ? cutoff + rng.int(layers - cutoff) : layers - 1;
-  return HostTensor.from(Array.from({ length: layers }, (_, i) => (i <= k ? 1 : 0)), [layers]);
-}
 
 /**
  * The residual loop of every residual quantizer over tokens [M, D]: layer i

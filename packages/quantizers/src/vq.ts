@@ -83,7 +83,7 @@ export interface VQForwardOptions extends QuantizeOptions {
    * plus a trailing K axis.
    */
   returnDistances?: boolean;
-  /** Tokens per distance block (default ⌊2^26 / K⌋, see nearest.ts); ignored with returnDistances. */
+  /** Tokens per distance block (default ⌊2^22 / K⌋ = nearest.ts's DEFAULT_SCORE_BLOCK / K); ignored with returnDistances. */
   chunkSize?: number;
 }
 

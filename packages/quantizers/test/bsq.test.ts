@@ -7,7 +7,7 @@
 import type { Engine } from '@zoo/core';
 import { BSQ } from '../src/bsq.js';
 import { ENGINES, makeEngine } from './support/engines.js';
-import { expectClose, expectExact, float, loadFixture, type Fixture } from './support/fixtures.js';
+import { expectClose, expectExact, entropyFixtureOutputs, expectEntropyFixture, float, loadFixture, type Fixture } from './support/fixtures.js';
 
 function fixtureBSQ(fx: Fixture): BSQ {
   const c = fx.config;
@@ -41,29 +41,12 @@ describe.each(ENGINES)('bsq on %s', (engineName) => {
       const vars = bsq.parameters();
       const out = await engine
         .valueAndGrad(
-          (ops, { x }) => {
-            const o = bsq.forward(ops, x!);
-            return {
-              loss: ops.add(ops.sum(o.quantized), o.loss),
-              quantized: o.quantized,
-              indices: o.indices,
-              aux: o.loss,
-              perSample: o.breakdown['perSampleEntropy']!,
-              codebook: o.breakdown['codebookEntropy']!,
-              commitment: o.breakdown['commitment']!,
-            };
-          },
+          entropyFixtureOutputs(bsq),
           { inputs: ['x'], variables: vars },
         )
         .run({ x: float(fx.inputs.x) });
-      expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.aux!, fx.outputs.aux_loss, 1e-5, 1e-7, 'aux loss');
-      expectClose(out.perSample!, fx.outputs.per_sample_entropy, 1e-5, 1e-7, 'per-sample entropy');
-      expectClose(out.codebook!, fx.outputs.codebook_entropy, 1e-5, 1e-7, 'codebook entropy');
-      expectClose(out.commitment!, fx.outputs.commitment_unweighted, 1e-5, 1e-7, 'commitment');
-      expectClose(out['grad:x']!, fx.grads.x, 1e-5, 1e-6, 'grad x');
-      for (const v of vars) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], 1e-5, 1e-6, `grad ${v.key}`);
+      expectEntropyFixture(out, fx);
+      for (const v of vars) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], { rtol: 1e-5, atol: 1e-6 }, `grad ${v.key}`);
     });
 
     it('eval: quantized, indices, zero aux loss, indicesToCodes', async () => {
@@ -75,9 +58,9 @@ describe.each(ENGINES)('bsq on %s', (engineName) => {
         })
         .run({ x: float(fx.inputs.x) });
       expectExact(out.indices!, fx.outputs.eval_indices, 'eval indices');
-      expectClose(out.quantized!, fx.outputs.eval_quantized, 1e-5, 1e-7, 'eval quantized');
+      expectClose(out.quantized!, fx.outputs.eval_quantized, { rtol: 1e-5, atol: 1e-7 }, 'eval quantized');
       expect(out.aux!.item()).toBe(0);
-      expectClose(out.codes!, fx.outputs.eval_indices_to_codes, 1e-5, 1e-7, 'indices_to_codes');
+      expectClose(out.codes!, fx.outputs.eval_indices_to_codes, { rtol: 1e-5, atol: 1e-7 }, 'indices_to_codes');
     });
   });
 });

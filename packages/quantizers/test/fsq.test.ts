@@ -35,13 +35,13 @@ describe.each(ENGINES)('fsq on %s', (engineName) => {
           { inputs: ['z'] },
         )
         .run({ z: float(fx.inputs.z) });
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-6, 1e-7, 'quantized');
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-6, atol: 1e-7 }, 'quantized');
       expectExact(out.indices!, fx.outputs.indices, 'indices');
       expect(out.indices!.dtype).toBe('int32');
       expectExact(out.levels!, fx.outputs.level_indices, 'level indices');
-      expectClose(out.toCodes!, fx.outputs.indices_to_codes, 1e-6, 1e-7, 'indices_to_codes');
+      expectClose(out.toCodes!, fx.outputs.indices_to_codes, { rtol: 1e-6, atol: 1e-7 }, 'indices_to_codes');
       expectExact(out.toIndices!, fx.outputs.codes_to_indices, 'codes_to_indices');
-      expectClose(out['grad:z']!, fx.grads.z, 1e-5, 1e-6, 'grad z');
+      expectClose(out['grad:z']!, fx.grads.z, { rtol: 1e-5, atol: 1e-6 }, 'grad z');
     });
 
     it('round trip over the whole implicit codebook: indices -> codes -> indices', async () => {
@@ -53,7 +53,7 @@ describe.each(ENGINES)('fsq on %s', (engineName) => {
           return { codes, back: fsq.forward(ops, ops.mul(codes, 1)).indices, direct: fsq.codesToIndices(ops, ops.reshape(codes, [1000, 4])) };
         })
         .run({ idx: all });
-      expectClose(out.codes!.reshape([1000, 4]), host(fx.outputs.implicit_codebook), 1e-6, 1e-7, 'implicit codebook');
+      expectClose(out.codes!.reshape([1000, 4]), host(fx.outputs.implicit_codebook), { rtol: 1e-6, atol: 1e-7 }, 'implicit codebook');
       expect(Array.from(out.direct!.data)).toEqual(Array.from(all.data));
     });
   });
@@ -72,7 +72,7 @@ describe.each(ENGINES)('fsq on %s', (engineName) => {
       )
       .run({ z });
     expect(out.q!.shape).toEqual([1, 4, 6]);
-    expectClose(out.back!, out.q!, 1e-5, 1e-6, 'indicesToCodes = quantized');
+    expectClose(out.back!, out.q!, { rtol: 1e-5, atol: 1e-6 }, 'indicesToCodes = quantized');
     expect(Array.from(out['grad:project_in.weight']!.data).some((g) => g !== 0)).toBe(true);
   });
 
@@ -87,6 +87,6 @@ describe.each(ENGINES)('fsq on %s', (engineName) => {
       .run({ z });
     expect(out.q!.shape).toEqual([2, 2, 2, 3, 3]);
     expect(out.idx!.shape).toEqual([2, 2, 3, 3]);
-    expectClose(out.back!, out.q!, 1e-6, 1e-7, 'indicesToCodes(indices) = quantized');
+    expectClose(out.back!, out.q!, { rtol: 1e-6, atol: 1e-7 }, 'indicesToCodes(indices) = quantized');
   });
 });

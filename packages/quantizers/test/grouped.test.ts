@@ -59,10 +59,10 @@ describe.each(ENGINES)('grouped on %s', (engineName) => {
         )
         .run({ x: float(fx.inputs.x), g: float(fx.inputs.g) });
       expectExact(out.indices!, groupLast(fx.outputs.indices), 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      if (fx.outputs.losses) expectClose(out.losses!, { ...fx.outputs.losses, shape: [fx.outputs.losses.data.length] }, 1e-5, 1e-7, 'losses');
-      expectClose(out['grad:x']!, fx.grads.x, 1e-5, 1e-6, 'grad x');
-      for (const v of vars) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], 1e-5, 1e-6, `grad ${v.key}`);
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      if (fx.outputs.losses) expectClose(out.losses!, { ...fx.outputs.losses, shape: [fx.outputs.losses.data.length] }, { rtol: 1e-5, atol: 1e-7 }, 'losses');
+      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
+      for (const v of vars) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], { rtol: 1e-5, atol: 1e-6 }, `grad ${v.key}`);
       expect(q.rate().codebookSizes.length).toBe(fx.config.groups * fx.config.num_quantizers);
 
       const ev = fixtureGrouped(fx).eval();
@@ -73,8 +73,8 @@ describe.each(ENGINES)('grouped on %s', (engineName) => {
         })
         .run({ x: float(fx.inputs.x) });
       expectExact(e.indices!, groupLast(fx.outputs.eval_indices), 'eval indices');
-      expectClose(e.quantized!, fx.outputs.eval_quantized, 1e-5, 1e-6, 'eval quantized');
-      expectClose(e.codes!, fx.outputs.eval_quantized, 1e-5, 1e-6, 'indices_to_codes');
+      expectClose(e.quantized!, fx.outputs.eval_quantized, { rtol: 1e-5, atol: 1e-6 }, 'eval quantized');
+      expectClose(e.codes!, fx.outputs.eval_quantized, { rtol: 1e-5, atol: 1e-6 }, 'indices_to_codes');
     });
   });
 

@@ -39,10 +39,10 @@ describe.each(ENGINES)('gumbel-vq on %s', (engineName) => {
         )
         .run({ z: float(fx.inputs.z), g: float(fx.inputs.g), noise: float(fx.inputs.gumbel_noise) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.aux!, fx.outputs.kl_loss, 1e-5, 1e-9, 'kl loss');
-      expectClose(out['grad:z']!, fx.grads.z, 1e-5, 1e-6, 'grad z');
-      for (const k of ['proj.weight', 'proj.bias', 'embed.weight']) expectClose(out[`grad:${k}`]!, fx.grads[k], 1e-5, 1e-6, `grad ${k}`);
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.aux!, fx.outputs.kl_loss, { rtol: 1e-5, atol: 1e-9 }, 'kl loss');
+      expectClose(out['grad:z']!, fx.grads.z, { rtol: 1e-5, atol: 1e-6 }, 'grad z');
+      for (const k of ['proj.weight', 'proj.bias', 'embed.weight']) expectClose(out[`grad:${k}`]!, fx.grads[k], { rtol: 1e-5, atol: 1e-6 }, `grad ${k}`);
     });
 
     it('eval: noise-free argmax of the logits, codes from indicesToCodes', async () => {
@@ -54,7 +54,7 @@ describe.each(ENGINES)('gumbel-vq on %s', (engineName) => {
         })
         .run({ z: float(fx.inputs.z) });
       expectExact(out.indices!, fx.outputs.eval_indices, 'eval indices');
-      expectClose(out.codes!, out.quantized!, 0, 0, 'indices_to_codes');
+      expectClose(out.codes!, out.quantized!, { rtol: 0, atol: 0 }, 'indices_to_codes');
       expect(out.aux!.item()).toBe(0);
     });
   });
@@ -78,7 +78,7 @@ describe.each(ENGINES)('gumbel-vq on %s', (engineName) => {
       q.beforeStep(step);
       const a = await scheduled.run(inputs);
       const b = await explicit.run({ ...inputs, t: HostTensor.from([q.temperatureAt(step)], [1]) });
-      expectClose(a['grad:z']!, b['grad:z']!, 0, 0, `grad z at step ${step}`);
+      expectClose(a['grad:z']!, b['grad:z']!, { rtol: 0, atol: 0 }, `grad z at step ${step}`);
       seen.push(Array.from(a['grad:z']!.data));
     }
     // τ moved between steps, so the gradients differ.

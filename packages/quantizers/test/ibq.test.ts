@@ -45,17 +45,17 @@ describe.each(ENGINES)('ibq on %s', (engineName) => {
         )
         .run({ z: float(fx.inputs.z), g: float(fx.inputs.g) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.aux!, fx.outputs.total_loss, 1e-5, 1e-7, 'loss');
-      expectClose(out['quantLoss']!, fx.outputs.quant_loss, 1e-5, 1e-7, 'quant loss');
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.aux!, fx.outputs.total_loss, { rtol: 1e-5, atol: 1e-7 }, 'loss');
+      expectClose(out['quantLoss']!, fx.outputs.quant_loss, { rtol: 1e-5, atol: 1e-7 }, 'quant loss');
       if (fx.config.use_entropy_loss) {
-        expectClose(out['sampleEntropy']!, fx.outputs.sample_entropy, 1e-5, 1e-7, 'sample entropy');
-        expectClose(out['avgEntropy']!, fx.outputs.avg_entropy, 1e-5, 1e-7, 'avg entropy');
-        expectClose(out['entropyLoss']!, fx.outputs.entropy_loss, 1e-5, 1e-7, 'entropy loss');
+        expectClose(out['sampleEntropy']!, fx.outputs.sample_entropy, { rtol: 1e-5, atol: 1e-7 }, 'sample entropy');
+        expectClose(out['avgEntropy']!, fx.outputs.avg_entropy, { rtol: 1e-5, atol: 1e-7 }, 'avg entropy');
+        expectClose(out['entropyLoss']!, fx.outputs.entropy_loss, { rtol: 1e-5, atol: 1e-7 }, 'entropy loss');
       }
-      expectClose(out['grad:z']!, fx.grads.z, 1e-5, 1e-6, 'grad z');
+      expectClose(out['grad:z']!, fx.grads.z, { rtol: 1e-5, atol: 1e-6 }, 'grad z');
       const ge = out['grad:embedding.weight']!;
-      expectClose(ge, fx.grads['embedding.weight'], 1e-5, 1e-6, 'grad codebook');
+      expectClose(ge, fx.grads['embedding.weight'], { rtol: 1e-5, atol: 1e-6 }, 'grad codebook');
       // The point of IBQ: every code row gets gradient, not only the selected ones.
       const d = fx.config.e_dim as number;
       for (let k = 0; k < fx.config.n_e; k++) expect(Array.from(ge.data.slice(k * d, (k + 1) * d)).some((v) => v !== 0)).toBe(true);
@@ -70,8 +70,8 @@ describe.each(ENGINES)('ibq on %s', (engineName) => {
         })
         .run({ z: float(fx.inputs.z) });
       expectExact(out.indices!, fx.outputs.indices, 'eval indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'eval quantized');
-      expectClose(out.codes!, fx.outputs.quantized, 1e-5, 1e-6, 'indices_to_codes');
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'eval quantized');
+      expectClose(out.codes!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'indices_to_codes');
       expect(out.aux!.item()).toBe(0);
     });
   });

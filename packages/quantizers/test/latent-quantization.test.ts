@@ -42,10 +42,10 @@ describe.each(ENGINES)('latent-quantization on %s', (engineName) => {
         )
         .run({ x: float(fx.inputs.x), g: float(fx.inputs.g) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.aux!, fx.outputs.loss, 1e-5, 1e-7, 'loss');
-      expectClose(out['grad:x']!, fx.grads.x, 1e-5, 1e-6, 'grad x');
-      for (const v of vars) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], 1e-5, 1e-6, `grad ${v.key}`);
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.aux!, fx.outputs.loss, { rtol: 1e-5, atol: 1e-7 }, 'loss');
+      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
+      for (const v of vars) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], { rtol: 1e-5, atol: 1e-6 }, `grad ${v.key}`);
       // The value sets are not trained (the reference gives them no gradient).
       expect(vars.some((v) => v.key.startsWith('values_per_latent'))).toBe(false);
     });
@@ -59,8 +59,8 @@ describe.each(ENGINES)('latent-quantization on %s', (engineName) => {
         })
         .run({ x: float(fx.inputs.x) });
       expectExact(out.indices!, fx.outputs.indices, 'eval indices');
-      expectClose(out.quantized!, fx.outputs.eval_quantized, 1e-5, 1e-6, 'eval quantized');
-      expectClose(out.codes!, fx.outputs.indices_to_codes, 1e-5, 1e-6, 'indices_to_codes');
+      expectClose(out.quantized!, fx.outputs.eval_quantized, { rtol: 1e-5, atol: 1e-6 }, 'eval quantized');
+      expectClose(out.codes!, fx.outputs.indices_to_codes, { rtol: 1e-5, atol: 1e-6 }, 'indices_to_codes');
       expect(out.aux!.item()).toBe(0);
     });
   });

@@ -39,10 +39,10 @@ describe.each(ENGINES)('residual-fsq on %s', (engineName) => {
         )
         .run({ x: float(fx.inputs.x), g: float(fx.inputs.g) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.codes!, fx.outputs.eval_quantized, 1e-5, 1e-6, 'indices_to_codes');
-      expectClose(out['grad:x']!, fx.grads.x, 1e-5, 1e-6, 'grad x');
-      for (const v of q.parameters()) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], 1e-5, 1e-6, `grad ${v.key}`);
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.codes!, fx.outputs.eval_quantized, { rtol: 1e-5, atol: 1e-6 }, 'indices_to_codes');
+      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
+      for (const v of q.parameters()) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], { rtol: 1e-5, atol: 1e-6 }, `grad ${v.key}`);
     });
   });
 

@@ -45,10 +45,10 @@ describe.each(ENGINES)('residual-lfq on %s', (engineName) => {
         )
         .run({ x: float(fx.inputs.x), g: float(fx.inputs.g) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.losses!, fx.outputs.losses, 1e-5, 1e-7, 'losses');
-      expectClose(out['grad:x']!, fx.grads.x, 1e-5, 1e-6, 'grad x');
-      for (const v of q.parameters()) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], 1e-5, 1e-6, `grad ${v.key}`);
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.losses!, fx.outputs.losses, { rtol: 1e-5, atol: 1e-7 }, 'losses');
+      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
+      for (const v of q.parameters()) expectClose(out[`grad:${v.key}`]!, fx.grads[v.key], { rtol: 1e-5, atol: 1e-6 }, `grad ${v.key}`);
     });
 
     it('eval: quantized and indices, zero loss, indicesToCodes', async () => {
@@ -60,8 +60,8 @@ describe.each(ENGINES)('residual-lfq on %s', (engineName) => {
         })
         .run({ x: float(fx.inputs.x) });
       expectExact(out.indices!, fx.outputs.eval_indices, 'eval indices');
-      expectClose(out.quantized!, fx.outputs.eval_quantized, 1e-5, 1e-6, 'eval quantized');
-      expectClose(out.codes!, fx.outputs.eval_quantized, 1e-5, 1e-6, 'indices_to_codes');
+      expectClose(out.quantized!, fx.outputs.eval_quantized, { rtol: 1e-5, atol: 1e-6 }, 'eval quantized');
+      expectClose(out.codes!, fx.outputs.eval_quantized, { rtol: 1e-5, atol: 1e-6 }, 'indices_to_codes');
       expect(out.aux!.item()).toBe(0);
     });
   });

@@ -46,9 +46,9 @@ describe.each(ENGINES)('rvq on %s', (engineName) => {
         )
         .run({ x: float(fx.inputs.x) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.losses!, fx.outputs.losses, 1e-5, 1e-7, 'losses');
-      expectClose(out['grad:x']!, fx.grads.x, 1e-5, 1e-6, 'grad x');
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.losses!, fx.outputs.losses, { rtol: 1e-5, atol: 1e-7 }, 'losses');
+      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
       const g = vars.map((v) => out[`grad:${v.key}`]!.data);
       const flat = new Float32Array(g.reduce((n, a) => n + a.length, 0));
       let o = 0;
@@ -56,7 +56,7 @@ describe.each(ENGINES)('rvq on %s', (engineName) => {
         flat.set(a, o);
         o += a.length;
       }
-      expectClose(new HostTensor([3, 16, 8], flat, 'float32'), fx.grads.codebooks, 1e-5, 1e-7, 'grad codebooks');
+      expectClose(new HostTensor([3, 16, 8], flat, 'float32'), fx.grads.codebooks, { rtol: 1e-5, atol: 1e-7 }, 'grad codebooks');
     });
 
     it('eval: exact lookups, zero losses, indicesToCodes reproduces the output', async () => {
@@ -68,9 +68,9 @@ describe.each(ENGINES)('rvq on %s', (engineName) => {
         })
         .run({ x: float(fx.inputs.x) });
       expectExact(out.indices!, fx.outputs.eval_indices, 'eval indices');
-      expectClose(out.quantized!, fx.outputs.eval_quantized, 1e-6, 1e-7, 'eval quantized');
+      expectClose(out.quantized!, fx.outputs.eval_quantized, { rtol: 1e-6, atol: 1e-7 }, 'eval quantized');
       expect(Array.from(out.losses!.data)).toEqual([0, 0, 0]);
-      expectClose(out.codes!, fx.outputs.eval_quantized, 1e-6, 1e-7, 'indicesToCodes');
+      expectClose(out.codes!, fx.outputs.eval_quantized, { rtol: 1e-6, atol: 1e-7 }, 'indicesToCodes');
     });
   });
 
@@ -90,6 +90,6 @@ describe.each(ENGINES)('rvq on %s', (engineName) => {
     const fullIdx = Array.from(full.idx!.data);
     const expected = fullIdx.map((v, i) => (i % 3 === 0 ? v : -1));
     expect(Array.from(part.idx!.data)).toEqual(expected);
-    expectClose(part.codes!, part.q!, 1e-6, 1e-7, 'codes of partial stack');
+    expectClose(part.codes!, part.q!, { rtol: 1e-6, atol: 1e-7 }, 'codes of partial stack');
   });
 });

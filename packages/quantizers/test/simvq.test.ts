@@ -51,11 +51,11 @@ describe.each(ENGINES)('simvq on %s', (engineName) => {
         )
         .run({ x: float(fx.inputs.x), g: float(fx.inputs.g) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, 1e-6, 'quantized');
-      expectClose(out.aux!, fx.outputs.loss, 1e-5, 1e-7, 'loss');
-      expectClose(out.codes!, fx.outputs.indices_to_codes, 1e-5, 1e-6, 'indices_to_codes');
-      expectClose(out['grad:x']!, fx.grads.x, 1e-5, 1e-6, 'grad x');
-      expectClose(out['grad:code_transform.weight']!, fx.grads['code_transform.weight'], 1e-5, 1e-6, 'grad code_transform.weight');
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.aux!, fx.outputs.loss, { rtol: 1e-5, atol: 1e-7 }, 'loss');
+      expectClose(out.codes!, fx.outputs.indices_to_codes, { rtol: 1e-5, atol: 1e-6 }, 'indices_to_codes');
+      expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
+      expectClose(out['grad:code_transform.weight']!, fx.grads['code_transform.weight'], { rtol: 1e-5, atol: 1e-6 }, 'grad code_transform.weight');
     });
 
     it('eval: same indices, codes exactly the linear map of the frozen rows, zero loss', async () => {
@@ -67,7 +67,7 @@ describe.each(ENGINES)('simvq on %s', (engineName) => {
         })
         .run({ x: float(fx.inputs.x) });
       expectExact(out.indices!, fx.outputs.indices, 'eval indices');
-      expectClose(out.quantized!, fx.outputs.indices_to_codes, 1e-5, 1e-6, 'eval quantized');
+      expectClose(out.quantized!, fx.outputs.indices_to_codes, { rtol: 1e-5, atol: 1e-6 }, 'eval quantized');
       expect(out.aux!.item()).toBe(0);
     });
   });

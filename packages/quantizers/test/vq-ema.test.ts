@@ -30,13 +30,13 @@ describe.each(ENGINES)('EMA codebooks on %s', (engineName) => {
       await engine.sync();
       expectExact(out.indices!, st.outputs.indices, `step ${i} indices`);
       // z carries no gradient in the reference, so its quantized is the exact row; ours went through the rotation trick (~2e-7).
-      expectClose(out.quantized!, st.outputs.quantized, 1e-5, 1e-6, `step ${i} quantized`);
-      expectClose(out.loss!, st.outputs.loss, 1e-5, 1e-7, `step ${i} loss`);
-      expectClose(out.commitment!, st.outputs.commitment_loss_unweighted, 1e-5, 1e-7, `step ${i} commitment`);
+      expectClose(out.quantized!, st.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, `step ${i} quantized`);
+      expectClose(out.loss!, st.outputs.loss, { rtol: 1e-5, atol: 1e-7 }, `step ${i} loss`);
+      expectClose(out.commitment!, st.outputs.commitment_loss_unweighted, { rtol: 1e-5, atol: 1e-7 }, `step ${i} commitment`);
       const cb = vq._codebook;
-      expectClose(cb.clusterSize.value, as2(st.state_after.cluster_size), 1e-5, 1e-6, `step ${i} cluster_size`);
-      expectClose(cb.embedAvg.value, as3(st.state_after.embed_avg), 1e-5, 1e-6, `step ${i} embed_avg`);
-      expectClose(cb.embed.value, as3(st.state_after.codebook), 1e-5, 1e-6, `step ${i} codebook`);
+      expectClose(cb.clusterSize.value, as2(st.state_after.cluster_size), { rtol: 1e-5, atol: 1e-6 }, `step ${i} cluster_size`);
+      expectClose(cb.embedAvg.value, as3(st.state_after.embed_avg), { rtol: 1e-5, atol: 1e-6 }, `step ${i} embed_avg`);
+      expectClose(cb.embed.value, as3(st.state_after.codebook), { rtol: 1e-5, atol: 1e-6 }, `step ${i} codebook`);
     }
   });
 
@@ -57,20 +57,20 @@ describe.each(ENGINES)('EMA codebooks on %s', (engineName) => {
     vq.eval();
     const ev = await compile().run({ z });
     expectExact(ev.indices!, fx.outputs.eval_indices, 'eval indices');
-    expectClose(ev.quantized!, fx.outputs.eval_quantized, 0, 0, 'eval quantized');
+    expectClose(ev.quantized!, fx.outputs.eval_quantized, { rtol: 0, atol: 0 }, 'eval quantized');
     expect(ev.loss!.item()).toBe(0);
-    expectClose(ev.similarity!, fx.outputs.cosine_similarity, 1e-5, 1e-6, 'cosine similarity');
+    expectClose(ev.similarity!, fx.outputs.cosine_similarity, { rtol: 1e-5, atol: 1e-6 }, 'cosine similarity');
     vq.train();
     const tr = await compile().run({ z });
     await engine.sync();
     expectExact(tr.indices!, fx.outputs.train_indices, 'train indices');
-    expectClose(tr.quantized!, fx.outputs.train_quantized, 1e-5, 1e-6, 'train quantized');
-    expectClose(tr.loss!, fx.outputs.train_loss, 1e-5, 1e-7, 'train loss');
-    expectClose(tr.commitment!, fx.outputs.train_commitment_loss_unweighted, 1e-5, 1e-7, 'train commitment');
+    expectClose(tr.quantized!, fx.outputs.train_quantized, { rtol: 1e-5, atol: 1e-6 }, 'train quantized');
+    expectClose(tr.loss!, fx.outputs.train_loss, { rtol: 1e-5, atol: 1e-7 }, 'train loss');
+    expectClose(tr.commitment!, fx.outputs.train_commitment_loss_unweighted, { rtol: 1e-5, atol: 1e-7 }, 'train commitment');
     const cb = vq._codebook;
-    expectClose(cb.clusterSize.value, as2(fx.outputs.cluster_size_after), 1e-5, 1e-6, 'cluster_size');
-    expectClose(cb.embedAvg.value, as3(fx.outputs.embed_avg_after), 1e-5, 1e-6, 'embed_avg');
-    expectClose(cb.embed.value, as3(fx.outputs.codebook_after), 1e-5, 1e-6, 'codebook');
+    expectClose(cb.clusterSize.value, as2(fx.outputs.cluster_size_after), { rtol: 1e-5, atol: 1e-6 }, 'cluster_size');
+    expectClose(cb.embedAvg.value, as3(fx.outputs.embed_avg_after), { rtol: 1e-5, atol: 1e-6 }, 'embed_avg');
+    expectClose(cb.embed.value, as3(fx.outputs.codebook_after), { rtol: 1e-5, atol: 1e-6 }, 'codebook');
   });
 });
 

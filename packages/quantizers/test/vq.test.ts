@@ -46,13 +46,12 @@ describe.each(ENGINES)('vq on %s', (engineName) => {
       );
       const out = await fn.run({ z: float(fx.inputs.z) });
       expectExact(out.indices!, fx.outputs.indices, 'indices');
-      const qTol = name.includes('rotation') ? 1e-6 : 1e-6;
-      expectClose(out.quantized!, fx.outputs.quantized, 1e-5, qTol, 'quantized');
-      expectClose(out.vqLoss!, fx.outputs.loss, 1e-5, 1e-7, 'loss');
-      expectClose(out.commitment!, fx.outputs.commitment_loss_unweighted, 1e-5, 1e-7, 'commitment');
-      expectClose(out.distances!, fx.outputs.distances, 1e-5, 1e-6, 'distances');
-      expectClose(grad('grad:z', out), fx.grads.z, 1e-5, 1e-6, 'grad z');
-      expectClose(grad('grad:_codebook.embed', out).reshape([16, 8]), fx.grads.codebook, 1e-5, 1e-7, 'grad codebook');
+      expectClose(out.quantized!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+      expectClose(out.vqLoss!, fx.outputs.loss, { rtol: 1e-5, atol: 1e-7 }, 'loss');
+      expectClose(out.commitment!, fx.outputs.commitment_loss_unweighted, { rtol: 1e-5, atol: 1e-7 }, 'commitment');
+      expectClose(out.distances!, fx.outputs.distances, { rtol: 1e-5, atol: 1e-6 }, 'distances');
+      expectClose(grad('grad:z', out), fx.grads.z, { rtol: 1e-5, atol: 1e-6 }, 'grad z');
+      expectClose(grad('grad:_codebook.embed', out).reshape([16, 8]), fx.grads.codebook, { rtol: 1e-5, atol: 1e-7 }, 'grad codebook');
     });
 
     it('eval forward is an exact codebook lookup with zero loss', async () => {
@@ -64,7 +63,7 @@ describe.each(ENGINES)('vq on %s', (engineName) => {
         })
         .run({ z: float(fx.inputs.z) });
       expectExact(out.indices!, fx.outputs.eval_indices, 'eval indices');
-      expectClose(out.quantized!, fx.outputs.eval_quantized, 0, 0, 'eval quantized');
+      expectClose(out.quantized!, fx.outputs.eval_quantized, { rtol: 0, atol: 0 }, 'eval quantized');
       expect(out.loss!.item()).toBe(0);
       // Blocked nearest-code search (rows in blocks of 3, |c|² folded into the matmul) picks the same codes.
       const blocked = await engine.compile((ops, { z }) => ({ indices: vq.forward(ops, z!, { chunkSize: 3 }).indices })).run({ z: float(fx.inputs.z) });
@@ -79,7 +78,7 @@ describe.each(ENGINES)('vq on %s', (engineName) => {
       );
       const f = await frozen.run({ z: float(fx.inputs.z) });
       expectExact(f.indices!, fx.outputs.eval_indices, 'frozen indices');
-      expectClose(f.quantized!, fx.outputs.eval_quantized, 0, 0, 'frozen quantized');
+      expectClose(f.quantized!, fx.outputs.eval_quantized, { rtol: 0, atol: 0 }, 'frozen quantized');
     });
   });
 });
@@ -113,8 +112,8 @@ describe.each(ENGINES)('beta placement on %s', (engineName) => {
     const gz = z.map((v, i) => (b * 2 * (v - codes[idx[i >> 1]! * 2 + (i & 1)]!)) / n);
     const gc = new Array(6).fill(0);
     z.forEach((v, i) => (gc[idx[i >> 1]! * 2 + (i & 1)] += (a * 2 * (codes[idx[i >> 1]! * 2 + (i & 1)]! - v)) / n));
-    expectClose(out['grad:z']!, HostTensor.from(gz, [1, 4, 2]), 1e-5, 1e-7, 'grad z');
-    expectClose(out['grad:_codebook.embed']!, HostTensor.from(gc, [1, 3, 2]), 1e-5, 1e-7, 'grad codebook');
+    expectClose(out['grad:z']!, HostTensor.from(gz, [1, 4, 2]), { rtol: 1e-5, atol: 1e-7 }, 'grad z');
+    expectClose(out['grad:_codebook.embed']!, HostTensor.from(gc, [1, 3, 2]), { rtol: 1e-5, atol: 1e-7 }, 'grad codebook');
     await engine.dispose();
   });
 });

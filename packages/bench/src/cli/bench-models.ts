@@ -5,8 +5,8 @@
  */
 import type { Argv } from 'yargs';
 import { createEngineByName, ENGINE_CHOICES, logger } from '@zoo/core';
-import { benchEncoders } from '@zoo/encoders-3d';
-import { benchQuantizers, type QuantizerBenchResult } from '@zoo/quantizers';
+import { benchEncoders } from '@zoo/encoders-3d/bench';
+import { benchQuantizers, type QuantizerBenchResult } from '@zoo/quantizers/bench';
 import { formatTable, type CliIo } from './io.js';
 
 function engineList(value: string): string[] {

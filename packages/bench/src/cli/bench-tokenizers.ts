@@ -55,9 +55,6 @@ export function splitTokenizers(s: string): string[] {
   return out;
 }
 
-/** Hooks for in-process callers (tests inject aborts and a quiet progress stream). */
-export const tokenizersCommandHooks: { current: RunHooks } = { current: {} };
-
 /** Runs the job with a SIGINT handler: the first Ctrl-C stops after the current step with a checkpoint, the second exits. */
 async function runInterruptible(input: RunOptionsInput, hooks: RunHooks, io: CliIo, ctx: CliContext): Promise<RunSummary> {
   const ctrl = new AbortController();
@@ -161,8 +158,7 @@ export function tokenizersCommand(y: Argv, io: CliIo, ctx: CliContext): Argv {
         priorSteps: args['prior-steps'],
         prior: priorJson(args['prior-config']),
       };
-      const hooks = tokenizersCommandHooks.current;
-      const summary = await runInterruptible(input, { log: (l) => io.err(l), ...hooks }, io, ctx);
+      const summary = await runInterruptible(input, { log: (l) => io.err(l), ...ctx.tokenizersHooks }, io, ctx);
       const fmt = (v: number | null | undefined, d: number): string => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
       io.out(
         formatTable(

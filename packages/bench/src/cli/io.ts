@@ -1,4 +1,5 @@
 /** Where commands print: stdout for results, stderr for diagnostics (logs go to stderr too). */
+import type { RunHooks } from '../run/run-tokenizers.js';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
@@ -21,6 +22,8 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 export interface CliContext {
   /** The arguments after `zoo`, as given. */
   argv: readonly string[];
+  /** Hooks `zoo tokenizers` passes to its run (in-process callers: abort signal, progress stream, per-step callback). Default none. */
+  tokenizersHooks: RunHooks;
 }
 
 /** A command stopped by the user (SIGINT): exit code 130, the message says how to continue. */

@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { createLogger, setLogger, LOG_LEVELS } from '@zoo/core';
 import '../components.js';
 import { CliInterruptedError, processIo, type CliContext, type CliIo } from './io.js';
+import type { RunHooks } from '../run/run-tokenizers.js';
 import { envCommand } from './env.js';
 import { registryCommand } from './registry-list.js';
 import { benchEngineCommand } from './bench-engine.js';
@@ -51,7 +52,13 @@ function asTyped(msg: string): string {
     .replace(/(Missing required arguments?: |Unknown arguments?: )(.+)$/gm, (_m, a: string, names: string) => a + dashed(names));
 }
 
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+/** What an in-process caller (a test, an embedding program) injects into `runCli`. */
+export interface RunCliOptions {
+  /** Passed to `zoo tokenizers`' run (abort signal, progress stream, per-step callback). Default none. */
+  tokenizersHooks?: RunHooks;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo = processIo, opts: RunCliOptions = {}): Promise<number> {
   let failure: string | undefined;
   let y: Argv = yargs([...argv])
     .scriptName('zoo')
@@ -79,7 +86,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       // Throwing stops yargs from running the command's handler after a usage error.
       throw err ?? new CliUsageError(`${asTyped(msg)}\nRun 'zoo --help' (or 'zoo <command> --help') for usage.`);
     });
-  for (const install of COMMANDS) y = install(y, io, { argv });
+  for (const install of COMMANDS) y = install(y, io, { argv, tokenizersHooks: opts.tokenizersHooks ?? {} });
   // `zoo` alone: the command list, not only "choose a command".
   const tokens = argv.filter((a, i) => !a.startsWith('-') && !(i > 0 && argv[i - 1] === '--log-level'));
   if (tokens.length === 0 && !argv.some((a) => a === '--help' || a === '-h')) {

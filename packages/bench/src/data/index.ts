@@ -3,7 +3,11 @@
  * images sources (registered as kind `dataset` on import), ffmpeg discovery,
  * the decode cache and the decode benchmark.
  */
-import './register.js';
+import { registerDatasets } from './register.js';
+
+export { registerDatasets };
+// Importing the package registers into the process-wide registry; registerDatasets(registry) does it for another.
+registerDatasets();
 
 export * from './dataset.js';
 export * from './clip-sampling.js';

@@ -3,7 +3,11 @@
  * codebook usage and perplexity, rate (tokens, bits per pixel, compression
  * ratio) and throughput helpers. Registered as kind `metric` on import.
  */
-import './register.js';
+import { registerMetrics } from './register.js';
+
+export { registerMetrics };
+// Importing the package registers into the process-wide registry; registerMetrics(registry) does it for another.
+registerMetrics();
 
 export * from './layout.js';
 export * from './psnr.js';

@@ -5,7 +5,7 @@
  * as `metric:lpips` from @zoo/losses, implementing the same interface.
  */
 import { z } from 'zod';
-import { register, registry } from '@zoo/core';
+import { registry, type Registry } from '@zoo/core';
 import { CodebookStats } from './codebook.js';
 import { FrechetMetric } from './fvd.js';
 import { PsnrMetric } from './psnr.js';
@@ -54,35 +54,28 @@ declare module '@zoo/core' {
   }
 }
 
-if (!registry.has('metric', 'psnr')) {
-  register('metric', 'psnr', (c) => new PsnrMetric(c), {
+/** Registers the `metric` kinds psnr, ssim, fvd, fid, codebook into `target` (default: the process-wide registry). Idempotent per component (`Registry.ensure`). */
+export function registerMetrics(target: Registry = registry): void {
+  target.ensure('metric', 'psnr', (c) => new PsnrMetric(c), {
     schema: psnrSchema,
     description: 'PSNR on [0,1] pixels: per-video MSE, mean of per-video PSNR',
   });
-}
-if (!registry.has('metric', 'ssim')) {
-  register('metric', 'ssim', (c) => new SsimMetric(c), {
+  target.ensure('metric', 'ssim', (c) => new SsimMetric(c), {
     schema: ssimSchema,
     description: 'SSIM, mean over channels, frames and videos (Wang et al. or scikit-image default window)',
     reference: 'Wang et al. 2004; scikit-image 0.19.3 structural_similarity',
   });
-}
-if (!registry.has('metric', 'fvd')) {
-  register('metric', 'fvd', (c) => new FrechetMetric('fvd', c), {
+  target.ensure('metric', 'fvd', (c) => new FrechetMetric('fvd', c), {
     schema: fvdSchema,
     description: 'Fréchet Video Distance over a user-supplied I3D ONNX model (--fvd-model); unavailable without it',
     reference: 'Unterthiner et al. 2018',
   });
-}
-if (!registry.has('metric', 'fid')) {
-  register('metric', 'fid', (c) => new FrechetMetric('fid', c), {
+  target.ensure('metric', 'fid', (c) => new FrechetMetric('fid', c), {
     schema: fidSchema,
     description: 'Fréchet Inception Distance over a user-supplied ONNX model (--fid-model); unavailable without it',
     reference: 'Heusel et al. 2017',
   });
-}
-if (!registry.has('metric', 'codebook')) {
-  register('metric', 'codebook', (c) => new CodebookStats(c.codebookSize), {
+  target.ensure('metric', 'codebook', (c) => new CodebookStats(c.codebookSize), {
     schema: codebookSchema,
     description: 'codebook usage (fraction of codes used) and perplexity (exp entropy of code frequencies)',
   });

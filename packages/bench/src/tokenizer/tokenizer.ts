@@ -10,6 +10,7 @@
  */
 import { createDynamic, Module, ShapeError, type Ops, type Shape, type Tensor, type Variable } from '@zoo/core';
 import '@zoo/encoders-3d';
+import { DECODER_SEED_SALT } from '@zoo/encoders-3d';
 import '@zoo/quantizers';
 import '@zoo/discriminators';
 import type { TrainableQuantizer } from '@zoo/quantizers';
@@ -62,7 +63,7 @@ export class Tokenizer extends Module {
     this.decoder = this.child('decoder', build<CodecModule>('decoder', dec.name, dec.config));
     const seed = Number((spec.encoder.config as { seed?: unknown }).seed ?? 0);
     initCodecModule(this.encoder, spec.init, seed);
-    initCodecModule(this.decoder, spec.init, seed ^ 0x5bd1e995);
+    initCodecModule(this.decoder, spec.init, seed ^ DECODER_SEED_SALT);
     // Naming the tree now: engines key graph inputs and optimizer slots by Variable.key.
     this.namedVariables();
     this.discriminator = spec.discriminator
@@ -103,9 +104,4 @@ export class Tokenizer extends Module {
     const grid = indexShape.slice(1);
     return { tokenShape: r.indexAxis ? grid.slice(0, -1) : grid, codebookSizes: r.codebookSizes };
   }
-}
-
-/** Total element count of some variables (for the leaderboard's parameter count). */
-export function countParams(vars: readonly Variable[]): number {
-  return vars.reduce((n, v) => n + v.value.size, 0);
 }

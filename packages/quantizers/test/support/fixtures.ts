@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HostTensor } from '@zoo/core';
+import { HostTensor, type Ops, type Tensor } from '@zoo/core';
+import { expectClose } from '@zoo/core/testing';
+import type { Quantizer } from '../../src/types.js';
 
 export interface FixtureTensor {
   shape: number[];
@@ -28,28 +30,46 @@ export function float(t: FixtureTensor): HostTensor<'float32'> {
   return new HostTensor(t.shape, Float32Array.from(t.data), 'float32');
 }
 
-/** Max |a-b| / (atol + rtol·|b|) must be <= 1: relative with an absolute floor for near-zero values. */
-export function expectClose(got: HostTensor, want: FixtureTensor | HostTensor, rtol = 1e-5, atol = 1e-6, what = ''): void {
-  const shape = want.shape;
-  expect({ what, shape: got.shape }).toEqual({ what, shape: [...shape] });
-  const w = want.data as ArrayLike<number>;
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < w.length; i++) {
-    const g = got.data[i]!;
-    const e = Math.fround(w[i]!);
-    const r = g === e ? 0 : Math.abs(g - e) / (atol + rtol * Math.abs(e));
-    if (!(r <= worst)) {
-      worst = r;
-      at = i;
-    }
-  }
-  if (!(worst <= 1)) {
-    throw new Error(`${what}: mismatch at flat index ${at}: got ${got.data[at]}, want ${w[at]} (rtol ${rtol}, atol ${atol})`);
-  }
-}
+
+/** The shared comparison (meaning: `Tolerance` in @zoo/core/testing). */
+export { expectClose };
 
 export function expectExact(got: HostTensor, want: FixtureTensor, what = ''): void {
   expect({ what, shape: got.shape }).toEqual({ what, shape: [...want.shape] });
   expect({ what, data: Array.from(got.data) }).toEqual({ what, data: want.data });
+}
+
+/**
+ * The outputs the entropy-regularised quantizers' fixtures record (LFQ, BSQ):
+ * loss = quantized.sum() + aux loss (what the reference backpropagates), and
+ * the aux loss with its terms.
+ */
+export function entropyFixtureOutputs(q: Quantizer): (ops: Ops, inputs: Record<string, Tensor>) => Record<string, Tensor> & { loss: Tensor } {
+  return (ops, { x }) => {
+    const o = q.forward(ops, x!);
+    return {
+      loss: ops.add(ops.sum(o.quantized), o.loss),
+      quantized: o.quantized,
+      indices: o.indices,
+      aux: o.loss,
+      perSample: o.breakdown['perSampleEntropy']!,
+      codebook: o.breakdown['codebookEntropy']!,
+      commitment: o.breakdown['commitment']!,
+    };
+  };
+}
+
+/**
+ * Checks `entropyFixtureOutputs` results against the fixture: indices exact;
+ * quantized and grad x to rtol 1e-5 / atol 1e-6; aux loss and its terms to
+ * rtol 1e-5 / atol 1e-7.
+ */
+export function expectEntropyFixture(out: Record<string, HostTensor>, fx: Fixture): void {
+  expectExact(out['indices']!, fx.outputs.indices, 'indices');
+  expectClose(out['quantized']!, fx.outputs.quantized, { rtol: 1e-5, atol: 1e-6 }, 'quantized');
+  expectClose(out['aux']!, fx.outputs.aux_loss, { rtol: 1e-5, atol: 1e-7 }, 'aux loss');
+  expectClose(out['perSample']!, fx.outputs.per_sample_entropy, { rtol: 1e-5, atol: 1e-7 }, 'per-sample entropy');
+  expectClose(out['codebook']!, fx.outputs.codebook_entropy, { rtol: 1e-5, atol: 1e-7 }, 'codebook entropy');
+  expectClose(out['commitment']!, fx.outputs.commitment_unweighted, { rtol: 1e-5, atol: 1e-7 }, 'commitment');
+  expectClose(out['grad:x']!, fx.grads.x, { rtol: 1e-5, atol: 1e-6 }, 'grad x');
 }

@@ -1,5 +1,6 @@
 /**
- * Quantizer micro-benchmarks on any engine (a function, not a CLI; the bench
+ * Quantizer micro-benchmarks on any engine, imported as `@zoo/quantizers/bench`
+ * (not part of the main entry; a function, not a CLI: the bench
  * package prints the numbers next to its peers). Each case is run once to
  * compile/warm up, then `repeats` times; the median wall time is reported.
  * The VQ lookup's cases (frozen codebook, fed codebook, bare matmul peer) are
@@ -7,10 +8,10 @@
  * them alike and their ratios stay meaningful.
  */
 import { HostTensor, Rng, timingStats, type Engine, type Ops, type Tensor } from '@zoo/core';
-import { LFQ } from './lfq.js';
+import { LFQ } from '../lfq.js';
 import { withCpuSteal } from './cpu-steal.js';
 import { withPeakMemory, type PeakMemory } from './peak-memory.js';
-import { VectorQuantizer } from './vq.js';
+import { VectorQuantizer } from '../vq.js';
 
 export interface QuantizerBenchOptions {
   /** Timed runs after the warm-up (3). */

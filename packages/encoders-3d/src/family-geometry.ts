@@ -1,12 +1,12 @@
 /**
- * What each family needs beyond the shared body: its kit, its per-level
- * resampling factors, its compression, and the input lengths it accepts.
+ * What the shared body needs from a family, read from its entry in FAMILIES:
+ * the parsed config, the kit, the per-level resampling factors, the
+ * compression, and the input lengths it accepts.
  */
 import { Rng } from '@zoo/core';
-import type { z } from 'zod';
-import { familySchemas, type EncoderFamily, type FamilyConfigs } from './config.js';
+import { FAMILIES, familySpec, type EncoderFamily, type FamilyConfigs, type FamilyInput } from './families/index.js';
 import { EncoderConfigError } from './errors.js';
-import { kit2d, kitCausal, kitInflated, type ConvKit, type LevelFactors } from './kits.js';
+import type { ConvKit, LevelFactors } from './kits.js';
 import type { BodyConfig } from './backbone.js';
 
 export interface Compression {
@@ -17,8 +17,11 @@ export interface Compression {
 }
 
 /** Parse a (partial) config with the family's schema; errors become EncoderConfigError. */
-export function resolveConfig<F extends EncoderFamily>(family: F, config?: z.input<(typeof familySchemas)[F]>): FamilyConfigs[F] {
-  const parsed = familySchemas[family].safeParse(config ?? {});
+export function resolveConfig<F extends EncoderFamily>(family: F, config?: FamilyInput<F>): FamilyConfigs[F] {
+  if (!(family in FAMILIES)) {
+    throw new EncoderConfigError(`unknown encoder family '${String(family)}'. Families: ${Object.keys(FAMILIES).join(', ')}`);
+  }
+  const parsed = familySpec(family).schema.safeParse(config ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
     throw new EncoderConfigError(`invalid ${family} config: ${issues.join('; ')}`);
@@ -28,8 +31,7 @@ export function resolveConfig<F extends EncoderFamily>(family: F, config?: z.inp
 
 export function compressionOf(family: EncoderFamily, cfg: FamilyConfigs[EncoderFamily]): Compression {
   const space = cfg.spatialCompression ?? 2 ** (cfg.chMult.length - 1);
-  const time = family === 'conv2d' ? 1 : (cfg as FamilyConfigs['causal3d']).temporalCompression;
-  return { time, space };
+  return { time: familySpec(family).temporalCompression(cfg), space };
 }
 
 export function levelFactors(family: EncoderFamily, cfg: FamilyConfigs[EncoderFamily]): LevelFactors[] {
@@ -40,11 +42,7 @@ export function levelFactors(family: EncoderFamily, cfg: FamilyConfigs[EncoderFa
 }
 
 export function kitFor(family: EncoderFamily, cfg: FamilyConfigs[EncoderFamily]): ConvKit {
-  const norm = { groups: cfg.normGroups, eps: cfg.normEps };
-  if (family === 'conv2d') return kit2d(norm);
-  if (family === 'inflated3d') return kitInflated((cfg as FamilyConfigs['inflated3d']).spatialPadding, norm);
-  const c = cfg as FamilyConfigs['causal3d'];
-  return kitCausal(c.padMode, c.spatialPadMode ?? c.padMode, norm);
+  return familySpec(family).kit(cfg, { groups: cfg.normGroups, eps: cfg.normEps });
 }
 
 export function bodyConfig(family: EncoderFamily, cfg: FamilyConfigs[EncoderFamily]): BodyConfig {
@@ -59,22 +57,27 @@ export function bodyConfig(family: EncoderFamily, cfg: FamilyConfigs[EncoderFami
   };
 }
 
+/**
+ * Xor'd into the seed of a decoder's init so that encoder and decoder built
+ * from one seed draw different weights (MurmurHash2's multiplier: any odd
+ * constant with mixed bits would do). Bench's tokenizer init uses the same one.
+ */
+export const DECODER_SEED_SALT = 0x5bd1e995;
+
 export function rngFor(cfg: { seed: number }, part: 'encoder' | 'decoder'): Rng {
-  return new Rng(part === 'encoder' ? cfg.seed : cfg.seed ^ 0x5bd1e995);
+  return new Rng(part === 'encoder' ? cfg.seed : cfg.seed ^ DECODER_SEED_SALT);
 }
 
 /** Latent frames for `frames` input frames, or undefined if the family cannot take that length. */
 export function latentFrames(family: EncoderFamily, tc: number, frames: number): number | undefined {
-  if (family === 'causal3d') return (frames - 1) % tc === 0 ? 1 + (frames - 1) / tc : undefined;
-  return frames % tc === 0 ? frames / tc : undefined;
+  return familySpec(family).frames.latentFrames(tc, frames);
 }
 
 /** Output frames the decoder produces for `latent` latent frames. */
 export function decodedFrames(family: EncoderFamily, tc: number, latent: number): number {
-  return family === 'causal3d' ? 1 + (latent - 1) * tc : latent * tc;
+  return familySpec(family).frames.decodedFrames(tc, latent);
 }
 
 export function frameRule(family: EncoderFamily, tc: number): string {
-  if (tc === 1) return 'any T';
-  return family === 'causal3d' ? `T = 1 + ${tc}k` : `T divisible by ${tc}`;
+  return tc === 1 ? 'any T' : familySpec(family).frames.describe(tc);
 }
