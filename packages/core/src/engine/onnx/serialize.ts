@@ -18,15 +18,14 @@ const A = onnx.AttributeProto.AttributeType;
 
 export const OPSET = 17;
 
-export const ELEM: Record<DType, number> = { float32: T.FLOAT, int32: T.INT32, bool: T.BOOL };
+import { ELEM, int, ints, type NodeEmitter } from './onnx-attrs.js';
+export { ELEM, int, ints };
 
 export interface NamedOutput {
   readonly name: string;
   readonly sym: Sym;
 }
 
-export const int = (name: string, i: number): IAttr => ({ name, type: A.INT, i });
-export const ints = (name: string, v: readonly number[]): IAttr => ({ name, type: A.INTS, ints: [...v] });
 const float = (name: string, f: number): IAttr => ({ name, type: A.FLOAT, f });
 const str = (name: string, s: string): IAttr => ({ name, type: A.STRING, s: new TextEncoder().encode(s) });
 
@@ -41,7 +40,7 @@ function valueInfo(name: string, sym: Sym): onnxProto.onnx.IValueInfoProto {
   };
 }
 
-export class Emitter {
+export class Emitter implements NodeEmitter {
   readonly nodes: INode[] = [];
   readonly initializers: ITensor[] = [];
   private counter = 0;
