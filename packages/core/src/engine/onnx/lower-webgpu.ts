@@ -22,7 +22,7 @@
  * The CPU graphs keep the single native nodes, which are faster there.
  */
 import type { Node } from './ir.js';
-import { ELEM, int, ints, type Emitter } from './serialize.js';
+import { ELEM, int, ints, type Emitter } from './emitter.js';
 
 const arr = (n: Node, k: string): readonly number[] => n.attrs[k] as readonly number[];
 

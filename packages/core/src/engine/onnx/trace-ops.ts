@@ -4,11 +4,11 @@
  * pooling and matmul live in trace-nn.ts, shape ops in trace-shape.ts; this
  * file holds creation, elementwise ops, comparisons and reductions.
  */
-import type { ConvOptions, ConvTransposeOptions, Ops, PadMode, PoolOptions, Tensor, TensorLike } from '../../ops.js';
+import type { ConvOptions, ConvTransposeOptions, PadMode, PoolOptions, Tensor, TensorLike } from '../../ops.js';
 import { allocFor, HostTensor, ShapeError, sizeOf, type DType, type Shape } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
 import { gradients } from './autodiff.js';
-import { Graph, Sym, TraceError, type Attrs } from './ir.js';
+import { Graph, Sym, TraceError, type Attrs, type SymOps } from './ir.js';
 import { broadcastShapes, normAxes, normAxis } from './shapes.js';
 import * as nn from './trace-nn.js';
 import * as sh from './trace-shape.js';
@@ -21,7 +21,7 @@ export interface VariableHooks {
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2 };
 
-export class TraceOps implements Ops {
+export class TraceOps implements SymOps {
   readonly engine = 'onnx' as const;
   constructor(
     readonly graph: Graph,

@@ -7,13 +7,12 @@
  * terms (a first conv's input gradient) are never built.
  */
 import { sizeOf } from '../../tensor.js';
-import type { Attrs, Sym } from './ir.js';
+import type { Attrs, Sym, SymOps } from './ir.js';
 import * as cg from './conv-grad.js';
-import type { TraceOps } from './trace-ops.js';
 import { reverse } from './trace-shape.js';
 
 export interface VjpArgs {
-  o: TraceOps;
+  o: SymOps;
   g: Sym;
   x: readonly Sym[];
   y: Sym;
@@ -23,7 +22,7 @@ export interface VjpArgs {
 export type VjpRule = (a: VjpArgs) => readonly (Sym | undefined)[];
 
 /** Sums `g` down to `shape` (the adjoint of NumPy broadcasting). */
-export function unbroadcast(o: TraceOps, g: Sym, shape: readonly number[]): Sym {
+export function unbroadcast(o: SymOps, g: Sym, shape: readonly number[]): Sym {
   const lead = g.shape.length - shape.length;
   const axes = g.shape.map((d, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1));
   return o.reshape(axes.length ? o.sum(g, axes, true) : g, shape);
@@ -36,9 +35,9 @@ function keepDimsShape(x: Sym, attrs: Attrs): number[] {
 }
 
 const ZERO: VjpRule = () => [];
-const f32 = (o: TraceOps, b: Sym): Sym => o.cast(b, 'float32');
+const f32 = (o: SymOps, b: Sym): Sym => o.cast(b, 'float32');
 
-function selectByMask(o: TraceOps, g: Sym, mask: Sym): Sym {
+function selectByMask(o: SymOps, g: Sym, mask: Sym): Sym {
   return o.where(mask, g, 0);
 }
 
@@ -159,7 +158,7 @@ export const VJP: Readonly<Record<string, VjpRule>> = {
 };
 
 /** Constant pads slice the center back out; reflect/edge pads (one axis each) fold the border back in. */
-function padGrad(o: TraceOps, g: Sym, x: Sym, attrs: Attrs): Sym {
+function padGrad(o: SymOps, g: Sym, x: Sym, attrs: Attrs): Sym {
   const r = x.shape.length;
   const pads = attrs.pads as readonly number[];
   const axes = x.shape.map((_, i) => i);
@@ -182,7 +181,7 @@ function padGrad(o: TraceOps, g: Sym, x: Sym, attrs: Attrs): Sym {
 }
 
 /** Scatter-add of the cotangent rows into a zero tensor shaped like x. */
-function gatherGrad(o: TraceOps, g: Sym, x: Sym, idx: Sym, axis: number): Sym {
+function gatherGrad(o: SymOps, g: Sym, x: Sym, idx: Sym, axis: number): Sym {
   const pre = x.shape.slice(0, axis);
   const post = x.shape.slice(axis + 1);
   const [p, m, q, v] = [sizeOf(pre), sizeOf(idx.shape), sizeOf(post), x.shape[axis]!];
