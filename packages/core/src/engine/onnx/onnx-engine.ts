@@ -40,6 +40,8 @@ export interface OnnxEngineOptions {
   onModel?: (model: Uint8Array) => void;
   /** The WebGPU provider's layout; default 'NCHW' (see WebGpuLayout). */
   webgpuLayout?: WebGpuLayout;
+  /** onnxruntime's memory pattern; default false (see SessionOptions.memPattern). */
+  memPattern?: boolean;
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -53,6 +55,7 @@ export class OnnxEngine implements Engine {
     private readonly threads: number,
     private readonly onModel?: (model: Uint8Array) => void,
     private readonly webgpuLayout: WebGpuLayout = 'NCHW',
+    private readonly memPattern = false,
   ) {}
 
   /** Bakes `constant` variables (every unassigned one when `frozen`) except those `fed`. */
@@ -72,7 +75,7 @@ export class OnnxEngine implements Engine {
     this.onModel?.(bytes);
     const deviceOutputs = webgpu ? prep.deviceOutputs : undefined;
     const session = await createSession(bytes, {
-      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, ...(deviceOutputs ? { deviceOutputs } : {}),
+      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, memPattern: this.memPattern, ...(deviceOutputs ? { deviceOutputs } : {}),
     });
     this.sessions.add(session);
     return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked, declared: new Set(session.inputNames) };
@@ -212,7 +215,7 @@ export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<En
   checkDevice(device);
   if (device === 'cuda') await probeCuda(probeModel());
   if (device === 'webgpu') await probeWebGpu(probeModel());
-  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW');
+  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW', opts.memPattern ?? false);
 }
 
 /** The probe model's bytes (y = x + 1 on [1]), for device checks outside the engine. */

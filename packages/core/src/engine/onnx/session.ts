@@ -72,6 +72,15 @@ export interface SessionOptions {
   threads?: number;
   /** Default 'NCHW' (see WebGpuLayout). */
   webgpuLayout?: WebGpuLayout;
+  /**
+   * onnxruntime's memory pattern (one block per run for every planned
+   * intermediate, laid out from the first run). Default false: on a VQGAN
+   * train step at 64 px it raised peak RSS from ~960 to ~1630 MiB (PyTorch:
+   * ~760), for ~4% less step time (the same process, alternated steps;
+   * scripts/dev/step-ab.ts). Turning the CPU arena off instead cut memory as
+   * far but made that step ~7x slower.
+   */
+  memPattern?: boolean;
   /** webgpu only: outputs returned as GPU buffers ('gpu-buffer' tensors; see downloadTensor). Default none. */
   deviceOutputs?: readonly string[];
 }
@@ -87,6 +96,7 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       executionProviders: providersOf(opts.device, opts.webgpuLayout),
       intraOpNumThreads: opts.threads ?? os.cpus().length,
       graphOptimizationLevel: 'all',
+      enableMemPattern: opts.memPattern ?? false,
       ...(opts.device === 'webgpu' && opts.deviceOutputs?.length
         ? { preferredOutputLocation: Object.fromEntries(opts.deviceOutputs.map((n) => [n, 'gpu-buffer' as const])) }
         : {}),
@@ -96,6 +106,8 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       ...(process.env['ZOO_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['ZOO_ORT_PROFILE'] } : {}),
       // Each session's graph after onnxruntime's rewrites (`<prefix><n>.onnx`), for Netron or node counts.
       ...(optimizedDump ? { optimizedModelFilePath: `${optimizedDump}${sessionsCreated}.onnx` } : {}),
+      // A/B of session options (a developer switch, JSON, e.g. '{"enableMemPattern":true}'; see scripts/dev/step-ab.ts).
+      ...(process.env['ZOO_ORT_SESSION'] ? (JSON.parse(process.env['ZOO_ORT_SESSION']) as ort.InferenceSession.SessionOptions) : {}),
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
