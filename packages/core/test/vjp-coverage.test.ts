@@ -138,6 +138,16 @@ const CASES: Record<string, GradCase> = {
   ReduceMean: unary((o, x) => o.tanh(o.mean(o.tanh(x), 0))),
   ReduceMax: unary((o, x) => o.max(x, 1)),
   ReduceMin: unary((o, x) => o.min(x, 0)),
+  LayerNorm: unary((o, x) => o.normalizeLast(x, 1e-5), (r) => ({ x: randn(r, [3, 8]) })),
+  // second order: the fused LayerNorm's gradient reads its InvStdDev companion, differentiated by the outer pass
+  LayerNormInvStd: {
+    inputs: (r) => ({ x: randn(r, [3, 8]), w: randn(r, [3, 8]) }),
+    wrt: ['x', 'w'],
+    f: (o, t) => {
+      const [gx] = o.grad(o.sum(o.mul(o.normalizeLast(t['x']!, 1e-5), t['w']!)), [t['x']!]);
+      return wsum(o, o.tanh(gx!));
+    },
+  },
   Softmax: unary((o, x) => o.softmax(x, 1)),
   LogSoftmax: unary((o, x) => o.logSoftmax(x, 0)),
 

@@ -28,7 +28,10 @@ const PASS = new Set([
   'LessOrEqual', 'And', 'Not', 'Where', 'MatMul',
 ]);
 
-function emitNode(e: Emitter, n: Node, webgpu: boolean): void {
+/** LayerNorm output id -> its live LayerNormInvStd companion (emitted as the fused node's InvStdDev output). */
+type Companions = ReadonlyMap<number, Sym>;
+
+function emitNode(e: Emitter, n: Node, webgpu: boolean, companions: Companions): void {
   const ins = n.inputs.map((s) => e.name(s));
   const out = e.name(n.output);
   const x = ins[0]!;
@@ -57,6 +60,26 @@ function emitNode(e: Emitter, n: Node, webgpu: boolean): void {
     case 'Softmax':
     case 'LogSoftmax':
       return e.node(n.op, ins, [out], [int('axis', num(n, 'axis'))]);
+    case 'LayerNorm': {
+      // ONNX LayerNormalization (opset 17) wants a scale: ones, the affine part stays with the caller
+      const d = n.output.shape[n.output.shape.length - 1]!;
+      const ones = e.tensor(new Float32Array(d).fill(1), [d]);
+      const r = companions.get(n.output.id);
+      return e.node('LayerNormalization', [ins[0]!, ones], r ? [out, '', e.name(r)] : [out], [int('axis', -1), float('epsilon', num(n, 'epsilon'))]);
+    }
+    case 'LayerNormInvStd': {
+      if (companions.get(n.inputs[1]!.id) === n.output) return; // written by its LayerNormalization node
+      // (the WebGPU graphs) 1 / sqrt(mean((x - mean(x))²) + eps)
+      const [m, dev, sq, v, ve, sd] = ['lnMean', 'lnDev', 'lnSq', 'lnVar', 'lnVarEps', 'lnStd'].map((k) => e.fresh(k)) as [string, string, string, string, string, string];
+      const mean = (from: string, to: string): void => e.node('ReduceMean', [from], [to], [ints('axes', [-1]), int('keepdims', 1)]);
+      mean(x, m);
+      e.node('Sub', [x, m], [dev]);
+      e.node('Mul', [dev, dev], [sq]);
+      mean(sq, v);
+      e.node('Add', [v, e.scalar(num(n, 'epsilon'), 'float32')], [ve]);
+      e.node('Sqrt', [ve], [sd]);
+      return e.node('Reciprocal', [sd], [out]);
+    }
     case 'Conv':
     case 'ConvTranspose': {
       const attrs = [ints('strides', arr(n, 'strides')), ints('pads', arr(n, 'pads')), ints('dilations', arr(n, 'dilations'))];
@@ -196,7 +219,10 @@ export function serializeGraph(
     if (!live.has(c.sym.id)) continue;
     e.initializers.push({ name: e.name(c.sym), dataType: ELEM[c.sym.dtype], dims: [...c.sym.shape], rawData: rawBytes(c.data) });
   }
-  for (const n of graph.nodes) if (live.has(n.output.id)) emitNode(e, n, opts.webgpu ?? false);
+  // the WebGPU provider's LayerNormalization is used for its first output only (its optional ones are not relied on)
+  const companions = new Map<number, Sym>();
+  if (!opts.webgpu) for (const n of graph.nodes) if (n.op === 'LayerNormInvStd' && live.has(n.output.id)) companions.set(n.inputs[1]!.id, n.output);
+  for (const n of graph.nodes) if (live.has(n.output.id)) emitNode(e, n, opts.webgpu ?? false, companions);
   for (const [from, to] of aliases) e.node('Identity', [from], [to]);
   const graphInputs: onnxProto.onnx.IValueInfoProto[] = [];
   for (const i of graph.inputs) {

@@ -187,6 +187,13 @@ export class TraceOps implements SymOps {
     return this.unary('LogSoftmax', s, { axis: normAxis('logSoftmax', axis, s.shape.length) });
   }
 
+  normalizeLast(x: Tensor, eps: number): Sym {
+    const s = this.sym(x, 'normalizeLast');
+    if (s.shape.length < 1 || s.dtype !== 'float32') throw new ShapeError('normalizeLast', 'a float32 tensor of rank >= 1', s.shape);
+    if (!(eps > 0)) throw new RangeError(`normalizeLast: eps must be > 0, got ${eps}`);
+    return this.emit('LayerNorm', [s], { epsilon: eps }, s.shape, 'float32');
+  }
+
   // ---- linear algebra / convolution ---------------------------------------
   matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Sym {
     return nn.matmul(this, this.sym(a, 'matmul'), this.sym(b, 'matmul'), transposeA, transposeB);

@@ -105,6 +105,9 @@ export const VJP: Readonly<Record<string, VjpRule>> = {
   ],
   Softmax: ({ o, g, y, attrs }) => [o.mul(y, o.sub(g, o.sum(o.mul(g, y), attrs.axis as number, true)))],
   LogSoftmax: ({ o, g, y, attrs }) => [o.sub(g, o.mul(o.exp(y), o.sum(g, attrs.axis as number, true)))],
+  LayerNorm: ({ o, g, x: [x], y, attrs }) => [layerNormGrad(o, g, x!, y, attrs.epsilon as number)],
+  // r = 1/sqrt(var + eps) of x (y only ties it to its LayerNorm node): dr/dx = -r² y / D
+  LayerNormInvStd: ({ o, g, x: [x, y], y: r }) => [o.mul(o.mul(g, o.mul(r, r)), o.mul(y!, -1 / x!.shape[x!.shape.length - 1]!)), undefined],
 
   MatMul: ({ o, g, x: [a, b], needs }) => [
     needs[0] ? unbroadcast(o, o.matmul(g, b!, false, true), a!.shape) : undefined,
@@ -156,6 +159,26 @@ export const VJP: Readonly<Record<string, VjpRule>> = {
   // data passes through, each update row reads back the cotangent row it was added to
   ScatterAdd: ({ o, g, x: [, idx, rows] }) => [g, undefined, o.gather(g, o.reshape(idx!, [rows!.shape[0]!]), 0)],
 };
+
+/**
+ * y = (x - μ) r over the last axis, r = 1/sqrt(var + eps):
+ * dx = r (g - mean(g) - y mean(g y)). r is the fused node's own InvStdDev
+ * output (the LayerNormInvStd companion, emitted as that node's second
+ * output, so nothing is recomputed).
+ */
+/** One companion per LayerNorm node, shared when its rule runs again (second order). */
+const invStdOf = new WeakMap<Sym, Sym>();
+
+function layerNormGrad(o: SymOps, g: Sym, x: Sym, y: Sym, eps: number): Sym {
+  const ax = x.shape.length - 1;
+  let r = invStdOf.get(y);
+  if (!r) {
+    r = o.emit('LayerNormInvStd', [x, y], { epsilon: eps }, [...x.shape.slice(0, -1), 1], 'float32');
+    invStdOf.set(y, r);
+  }
+  const mean = (t: Sym): Sym => o.mean(t, ax, true);
+  return o.mul(r, o.sub(o.sub(g, mean(g)), o.mul(y, mean(o.mul(g, y)))));
+}
 
 /** Constant pads slice the center back out; reflect/edge pads (one axis each) fold the border back in. */
 function padGrad(o: SymOps, g: Sym, x: Sym, attrs: Attrs): Sym {
