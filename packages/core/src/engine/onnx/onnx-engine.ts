@@ -42,6 +42,8 @@ export interface OnnxEngineOptions {
   webgpuLayout?: WebGpuLayout;
   /** onnxruntime's memory pattern; default false (see SessionOptions.memPattern). */
   memPattern?: boolean;
+  /** Spinning intra-op threads; default false (see SessionOptions.spinning). */
+  spinning?: boolean;
 }
 
 type Feeds = Record<string, ort.Tensor>;
@@ -56,6 +58,7 @@ export class OnnxEngine implements Engine {
     private readonly onModel?: (model: Uint8Array) => void,
     private readonly webgpuLayout: WebGpuLayout = 'NCHW',
     private readonly memPattern = false,
+    private readonly spinning = false,
   ) {}
 
   /** Bakes `constant` variables (every unassigned one when `frozen`) except those `fed`. */
@@ -75,7 +78,7 @@ export class OnnxEngine implements Engine {
     this.onModel?.(bytes);
     const deviceOutputs = webgpu ? prep.deviceOutputs : undefined;
     const session = await createSession(bytes, {
-      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, memPattern: this.memPattern, ...(deviceOutputs ? { deviceOutputs } : {}),
+      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, memPattern: this.memPattern, spinning: this.spinning, ...(deviceOutputs ? { deviceOutputs } : {}),
     });
     this.sessions.add(session);
     return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked, declared: new Set(session.inputNames) };
@@ -215,7 +218,7 @@ export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<En
   checkDevice(device);
   if (device === 'cuda') await probeCuda(probeModel());
   if (device === 'webgpu') await probeWebGpu(probeModel());
-  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW', opts.memPattern ?? false);
+  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW', opts.memPattern ?? false, opts.spinning ?? false);
 }
 
 /** The probe model's bytes (y = x + 1 on [1]), for device checks outside the engine. */
