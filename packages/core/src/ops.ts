@@ -121,6 +121,12 @@ export interface Ops {
   argmin(x: Tensor, axis: number): Tensor;
   softmax(x: Tensor, axis?: number): Tensor;
   logSoftmax(x: Tensor, axis?: number): Tensor;
+  /**
+   * (x - mean) / sqrt(var + eps) over the last axis, with the biased
+   * variance: the core of GroupNorm and LayerNorm. The onnx engine runs it as
+   * one fused node (onnxruntime's LayerNormalization) with its own VJP rule.
+   */
+  normalizeLast(x: Tensor, eps: number): Tensor;
 
   // ---- linear algebra / convolution ---------------------------------------
   /** Batched matmul with broadcasting over leading dims. */

@@ -41,6 +41,8 @@ const cases: Case[] = [
     const p = o.mul(o.softmax(z!, -1), o.logSoftmax(z!, 1));
     return o.add(o.add(o.mean(p, 1, true), o.max(z!, [1, 2], true)), o.add(o.sum(o.min(z!, 2, true), 0), o.sum(z!, 1, true)));
   }, { z: rand([2, 3, 5], 6, -2, 2) }, ['z']],
+  ['normalizeLast (fused LayerNorm; the WebGPU graphs recompute its gradient\'s InvStdDev)', (o, { z }) =>
+    o.mul(o.normalizeLast(z!, 1e-5), o.tanh(z!)), { z: rand([2, 3, 5], 15, -2, 2) }, ['z']],
   ['argmax argmin oneHot gather matmul stopGradient', (o, { e, q, idx }) => {
     const rows = o.gather(e!, idx!, 0);
     const logits = o.matmul(q!, e!, false, true);

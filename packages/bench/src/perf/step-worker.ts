@@ -24,7 +24,10 @@ function send(msg: unknown): void {
 }
 
 let current: OurStep | undefined;
-const baseRssMiB = rssMiB();
+// The resident set before any model or session exists. Not the high-water mark
+// at this point: tsx's module loading can peak above what a small model's
+// step ever needs (16 px steps stayed under it once the memory pattern was off).
+const baseRssMiB = process.memoryUsage().rss / 1048576;
 
 async function handle(req: WorkerRequest): Promise<void> {
   if (req.cmd === 'init') {

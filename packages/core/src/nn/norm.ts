@@ -25,6 +25,14 @@ export class NormError extends Error {
 
 /** Normalizes x over `axes` with biased variance (mean of squared deviations). */
 export function normalize(ops: Ops, x: Tensor, axes: readonly number[], eps: number): Tensor {
+  const r = x.shape.length;
+  const trailing = axes.length > 0 && axes.every((a, i) => (a < 0 ? a + r : a) === r - axes.length + i);
+  if (trailing) {
+    // one fused primitive over the flattened trailing axes
+    const lead = x.shape.slice(0, r - axes.length);
+    const n = x.shape.slice(r - axes.length).reduce((p, d) => p * d, 1);
+    return ops.reshape(ops.normalizeLast(ops.reshape(x, [...lead, n]), eps), x.shape);
+  }
   const mean = ops.mean(x, axes, true);
   const centered = ops.sub(x, mean);
   const variance = ops.mean(ops.square(centered), axes, true);

@@ -7,8 +7,7 @@
  * schedule never recompiles; moments are graph inputs and outputs.
  */
 import type { AdamConfig } from '../engine.js';
-import type { Sym } from './ir.js';
-import type { TraceOps } from './trace-ops.js';
+import type { Sym, SymOps } from './ir.js';
 
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 } as const;
 
@@ -64,7 +63,7 @@ export function flatLayout(shapes: readonly (readonly number[])[]): { offsets: n
  * nodes per parameter instead of ~16, which measured ~15% of a small
  * model's training step in per-node overhead.
  */
-export function appendAdam(o: TraceOps, params: readonly Sym[], grads: readonly Sym[], cfg: AdamConfig): AdamGraph {
+export function appendAdam(o: SymOps, params: readonly Sym[], grads: readonly Sym[], cfg: AdamConfig): AdamGraph {
   const b1 = cfg.beta1 ?? ADAM_DEFAULTS.beta1;
   const b2 = cfg.beta2 ?? ADAM_DEFAULTS.beta2;
   const eps = cfg.eps ?? ADAM_DEFAULTS.eps;

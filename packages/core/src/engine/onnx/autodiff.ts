@@ -10,12 +10,11 @@
  * the weights they read. Every op a VJP rule emits therefore has a VJP rule
  * itself (ScatterAdd included), and rules build only from traced ops.
  */
-import { TraceError, type Sym } from './ir.js';
-import type { TraceOps } from './trace-ops.js';
+import { TraceError, type Sym, type SymOps } from './ir.js';
 import { VJP } from './vjp.js';
 
 /** d(loss)/d(wrt[i]) for each i; zeros where the loss does not depend on it. */
-export function gradients(o: TraceOps, loss: Sym, wrt: readonly Sym[]): Sym[] {
+export function gradients(o: SymOps, loss: Sym, wrt: readonly Sym[]): Sym[] {
   if (loss.shape.length !== 0 && !(loss.shape.length === 1 && loss.shape[0] === 1)) {
     throw new TraceError(`gradients: the loss must be a scalar, got shape [${loss.shape.join(', ')}]`);
   }

@@ -13,8 +13,7 @@
  *   by one depthwise ConvTranspose, as average pooling's are.
  */
 import { ShapeError } from '../../tensor.js';
-import type { Attrs, Sym } from './ir.js';
-import type { TraceOps } from './trace-ops.js';
+import type { Attrs, Sym, SymOps } from './ir.js';
 import { reverse } from './trace-shape.js';
 import { convTransposeByPhases, usePhases } from './conv-transpose-phases.js';
 
@@ -47,7 +46,7 @@ function kernelTaps(kernel: readonly number[]): number[][] {
 }
 
 /** Bias gradient: sum over batch and spatial axes. */
-export function biasGrad(o: TraceOps, g: Sym): Sym {
+export function biasGrad(o: SymOps, g: Sym): Sym {
   return o.sum(g, [0, ...spatialAxes(g.shape.length)]);
 }
 
@@ -55,7 +54,7 @@ export function biasGrad(o: TraceOps, g: Sym): Sym {
  * Gradient w.r.t. the input of y = conv(x, w): `xShape` is x's shape and g
  * is dL/dy.
  */
-export function convInputGrad(o: TraceOps, g: Sym, w: Sym, xShape: readonly number[], a: ConvAttrs): Sym {
+export function convInputGrad(o: SymOps, g: Sym, w: Sym, xShape: readonly number[], a: ConvAttrs): Sym {
   const n = xShape.length - 2;
   const kernel = w.shape.slice(2);
   const span = kernel.map((k, i) => (k - 1) * a.dilations[i]!);
@@ -98,7 +97,7 @@ function divisorUpTo(n: number, cap: number): number {
  * (so both threads stay busy even at batch size 1), then summed.
  * Grouped: the taps are concatenated (im2col) and contracted per group.
  */
-export function convWeightGrad(o: TraceOps, x: Sym, g: Sym, wShape: readonly number[], a: ConvAttrs): Sym {
+export function convWeightGrad(o: SymOps, x: Sym, g: Sym, wShape: readonly number[], a: ConvAttrs): Sym {
   const n = x.shape.length - 2;
   const [cout, cinG] = wShape as [number, number];
   const kernel = wShape.slice(2);
@@ -173,7 +172,7 @@ export function poolAttrs(a: Attrs): PoolAttrs {
  * with a constant 1/|window| kernel. Windows clipped by ceil mode use the full
  * window size as divisor here (a documented approximation).
  */
-export function avgPoolGrad(o: TraceOps, g: Sym, xShape: readonly number[], a: PoolAttrs): Sym {
+export function avgPoolGrad(o: SymOps, g: Sym, xShape: readonly number[], a: PoolAttrs): Sym {
   const c = xShape[1]!;
   const size = a.kernel.reduce((p, k) => p * k, 1);
   return scatterWindows(o, g, o.fill([c, 1, ...a.kernel], 1 / size), xShape, a, c);
@@ -185,7 +184,7 @@ export function avgPoolGrad(o: TraceOps, g: Sym, xShape: readonly number[], a: P
  * kernel w [groups * T, 1, ...kernel], cropped to the pooling pads (and
  * grown by the rows a floor-mode pool never read).
  */
-function scatterWindows(o: TraceOps, g: Sym, w: Sym, xShape: readonly number[], a: PoolAttrs, groups: number): Sym {
+function scatterWindows(o: SymOps, g: Sym, w: Sym, xShape: readonly number[], a: PoolAttrs, groups: number): Sym {
   const padding: [number, number][] = [];
   const outputPadding: number[] = [];
   for (let i = 0; i < xShape.length - 2; i++) {
@@ -198,7 +197,7 @@ function scatterWindows(o: TraceOps, g: Sym, w: Sym, xShape: readonly number[], 
 }
 
 /** Zero-fills a strided-slice gradient back to the full axis (the VJP of Slice). */
-export function unslice(o: TraceOps, g: Sym, shape: readonly number[], starts: readonly number[], axes: readonly number[], steps: readonly number[]): Sym {
+export function unslice(o: SymOps, g: Sym, shape: readonly number[], starts: readonly number[], axes: readonly number[], steps: readonly number[]): Sym {
   let out = g;
   axes.forEach((ax, i) => {
     const len = out.shape[ax]!;
@@ -226,7 +225,7 @@ export function unslice(o: TraceOps, g: Sym, shape: readonly number[], starts: r
  * scatters them back. Scattering per tap with strided unslices instead
  * (zero-interleaving Pads) took ~55% of an AlexNet LPIPS backward.
  */
-export function maxPoolGrad(o: TraceOps, g: Sym, x: Sym, y: Sym, a: PoolAttrs): Sym {
+export function maxPoolGrad(o: SymOps, g: Sym, x: Sym, y: Sym, a: PoolAttrs): Sym {
   const axes = spatialAxes(x.shape.length);
   const [n, c] = g.shape as [number, number];
   const outSp = y.shape.slice(2);

@@ -14,8 +14,7 @@ export function usePhases(strides: readonly number[], dilations: readonly number
   return dilations.every((d) => d === 1) && (strides.length === 3 || strides.every((s) => s === 1));
 }
 
-import type { Sym } from './ir.js';
-import type { TraceOps } from './trace-ops.js';
+import type { Sym, SymOps } from './ir.js';
 import { reverse } from './trace-shape.js';
 
 export interface ConvTransposeGeometry {
@@ -34,7 +33,7 @@ function phases(strides: readonly number[]): number[][] {
 }
 
 /** y = convTranspose(x, w) for weights [Cin, Cout/G, ...k] (PyTorch layout), no bias. */
-export function convTransposeByPhases(o: TraceOps, x: Sym, w: Sym, a: ConvTransposeGeometry): Sym {
+export function convTransposeByPhases(o: SymOps, x: Sym, w: Sym, a: ConvTransposeGeometry): Sym {
   const n = x.shape.length - 2;
   const axes = Array.from({ length: n }, (_, i) => i + 2);
   const [cin, coutG] = w.shape as [number, number];

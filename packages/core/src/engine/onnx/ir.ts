@@ -6,8 +6,8 @@
  * vector-Jacobian rules can read them directly; the serializer turns them into
  * ONNX attributes or int64 initializers as each ONNX op requires.
  */
-import type { Tensor } from '../../ops.js';
-import type { DType, HostData } from '../../tensor.js';
+import type { Ops, Tensor } from '../../ops.js';
+import type { DType, HostData, Shape } from '../../tensor.js';
 
 export type AttrValue = number | string | readonly number[];
 export type Attrs = Readonly<Record<string, AttrValue>>;
@@ -81,4 +81,24 @@ export class Graph {
     this.nodes.push(node);
     return out;
   }
+}
+
+/** Ops's methods over symbolic tensors: each one that returns tensors returns Syms. */
+type SymMethods = {
+  [K in keyof Ops]: Ops[K] extends (...a: infer A) => Tensor[] ? (...a: A) => Sym[]
+    : Ops[K] extends (...a: infer A) => Tensor ? (...a: A) => Sym
+    : Ops[K];
+};
+
+/**
+ * What the engine's helpers (VJP rules, conv gradients, shape lowering, Adam)
+ * need from a trace: Ops over Syms, the graph, and raw node emission. They
+ * depend on this rather than on TraceOps, which imports them.
+ */
+export interface SymOps extends SymMethods {
+  readonly graph: Graph;
+  /** Checks that `x` is a symbolic tensor of this trace. */
+  sym(x: Tensor, where?: string): Sym;
+  /** Records one node whose output shape and dtype the caller inferred. */
+  emit(op: string, inputs: readonly Sym[], attrs: Attrs, shape: Shape, dtype: DType): Sym;
 }

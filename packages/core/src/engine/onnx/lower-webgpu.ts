@@ -22,12 +22,12 @@
  * The CPU graphs keep the single native nodes, which are faster there.
  */
 import type { Node } from './ir.js';
-import { ELEM, int, ints, type NodeEmitter } from './onnx-attrs.js';
+import { ELEM, int, ints, type Emitter } from './emitter.js';
 
 const arr = (n: Node, k: string): readonly number[] => n.attrs[k] as readonly number[];
 
 /** Emits `n` the WebGPU way and returns true, or returns false for the default lowering. */
-export function emitForWebGpu(e: NodeEmitter, n: Node, ins: readonly string[], out: string): boolean {
+export function emitForWebGpu(e: Emitter, n: Node, ins: readonly string[], out: string): boolean {
   switch (n.op) {
     case 'Sign': {
       const dtype = n.output.dtype;
@@ -104,7 +104,7 @@ export function emitForWebGpu(e: NodeEmitter, n: Node, ins: readonly string[], o
   }
 }
 
-function emitGroupedConv3d(e: NodeEmitter, n: Node, ins: readonly string[], out: string, group: number): void {
+function emitGroupedConv3d(e: Emitter, n: Node, ins: readonly string[], out: string, group: number): void {
   const [cout, cinG, ...kernel] = n.inputs[1]!.shape as [number, number, ...number[]];
   const cin = cinG * group;
   const pointwise = kernel.every((k) => k === 1) && arr(n, 'strides').every((s) => s === 1) && arr(n, 'pads').every((p) => p === 0);

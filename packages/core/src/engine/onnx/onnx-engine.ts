@@ -11,20 +11,19 @@
  */
 import os from 'node:os';
 import { checkTrainable } from '../engine.js';
-import type {
-  AdamConfig, CompiledFn, CompileOptions, Engine, HostOutputs, Inputs, Outputs, StepResult, TensorInputs, TrainStep,
-} from '../engine.js';
-import type { Ops, Tensor } from '../../ops.js';
+import type { AdamConfig, CompiledFn, CompileOptions, Engine, Inputs, Outputs, TrainStep } from '../engine.js';
+import type { Tensor } from '../../ops.js';
 import { HostTensor } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
-import { Graph, TraceError, type Sym } from './ir.js';
+import { Graph, TraceError } from './ir.js';
 import { gradients } from './autodiff.js';
-import { appendAdam, checkAdamConfig, flatLayout, LR_INPUT, M_INPUT, STEP_INPUT, V_INPUT } from './adam.js';
-import { serializeGraph, type NamedOutput } from './serialize.js';
+import { checkAdamConfig } from './adam.js';
+import { serializeGraph } from './serialize.js';
 import { WEBGPU_HINT } from './webgpu.js';
 import { checkDevice, createSession, fromOrt, OnnxDeviceError, ort, probeCuda, probeWebGpu, toOrt, type OnnxDevice, type WebGpuLayout } from './session.js';
-import { signature, specsOf, trace, uniqueKeys, type Traced } from './trace.js';
-import { ProgramCache, type Prepared, type Program } from './programs.js';
+import { lossOf, signature, specsOf, trace, uniqueKeys, type TraceFn } from './trace.js';
+import { hostOutputs, ProgramCache, type Prepared, type Program } from './programs.js';
+import { OnnxTrainStep, type StepHost } from './train-step.js';
 
 export interface OnnxEngineOptions {
   /**
@@ -41,9 +40,12 @@ export interface OnnxEngineOptions {
   onModel?: (model: Uint8Array) => void;
   /** The WebGPU provider's layout; default 'NCHW' (see WebGpuLayout). */
   webgpuLayout?: WebGpuLayout;
+  /** onnxruntime's memory pattern; default false (see SessionOptions.memPattern). */
+  memPattern?: boolean;
+  /** Spinning intra-op threads; default false (see SessionOptions.spinning). */
+  spinning?: boolean;
 }
 
-type TraceFn<I extends Inputs, O> = (ops: Ops, inputs: TensorInputs<I>) => O;
 type Feeds = Record<string, ort.Tensor>;
 
 export class OnnxEngine implements Engine {
@@ -55,6 +57,8 @@ export class OnnxEngine implements Engine {
     private readonly threads: number,
     private readonly onModel?: (model: Uint8Array) => void,
     private readonly webgpuLayout: WebGpuLayout = 'NCHW',
+    private readonly memPattern = false,
+    private readonly spinning = false,
   ) {}
 
   /** Bakes `constant` variables (every unassigned one when `frozen`) except those `fed`. */
@@ -74,7 +78,7 @@ export class OnnxEngine implements Engine {
     this.onModel?.(bytes);
     const deviceOutputs = webgpu ? prep.deviceOutputs : undefined;
     const session = await createSession(bytes, {
-      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, ...(deviceOutputs ? { deviceOutputs } : {}),
+      device: this.device, threads: this.threads, webgpuLayout: this.webgpuLayout, memPattern: this.memPattern, spinning: this.spinning, ...(deviceOutputs ? { deviceOutputs } : {}),
     });
     this.sessions.add(session);
     return { session, traced, userOutputs: traced.outputs.map((o) => o.name), baked, declared: new Set(session.inputNames) };
@@ -114,16 +118,10 @@ export class OnnxEngine implements Engine {
     }
   }
 
-  private userOutputs<O>(p: Program, res: Record<string, ort.Tensor>, extra: readonly string[] = []): HostOutputs<O> {
-    const out: Record<string, HostTensor> = {};
-    for (const name of [...p.userOutputs, ...extra]) out[name] = fromOrt(res[name]!);
-    return out as HostOutputs<O>;
-  }
-
   compile<I extends Inputs, O extends Outputs>(fn: TraceFn<I, O>, opts: CompileOptions = {}): CompiledFn<I, O> {
     const withProgram = this.programs<I>((inputs) => ({ traced: trace(fn as never, specsOf(inputs)), extra: [], fed: new Set() }), opts.frozen ?? false);
     return {
-      run: (inputs) => withProgram(inputs, async (p) => this.userOutputs<O>(p, await this.execute(p, inputs))),
+      run: (inputs) => withProgram(inputs, async (p) => hostOutputs<O>(p, await this.execute(p, inputs))),
     };
   }
 
@@ -152,7 +150,7 @@ export class OnnxEngine implements Engine {
     return {
       gradKeys,
       run: (inputs) =>
-        withProgram(inputs, async (p) => this.userOutputs<O & Record<string, Tensor>>(p, await this.execute(p, inputs), gradKeys)),
+        withProgram(inputs, async (p) => hostOutputs<O & Record<string, Tensor>>(p, await this.execute(p, inputs), gradKeys)),
     };
   }
 
@@ -164,82 +162,12 @@ export class OnnxEngine implements Engine {
     checkAdamConfig(optimizer);
     if (new Set(params).size !== params.length) throw new TraceError('compileTrainStep: a parameter is listed twice');
     checkTrainable(params);
-    const keys = uniqueKeys(params);
-    // Moments live in two flat buffers (see appendAdam); checkpoints see them per parameter.
-    const { offsets, total } = flatLayout(params.map((v) => v.shape));
-    const slotNames = keys.flatMap((k) => [`exp_avg:${k}`, `exp_avg_sq:${k}`]);
-    const state = { step: 0, m: toOrt(HostTensor.zeros([total])), v: toOrt(HostTensor.zeros([total])) };
-    const withProgram = this.programs<I>((inputs) => {
-      const traced = trace(fn as never, specsOf(inputs));
-      const loss = lossOf(traced);
-      for (const a of traced.assigns) {
-        if (params.includes(a.variable)) throw new TraceError(`compileTrainStep: '${a.name}' assigns a trained parameter`);
-      }
-      const psyms: Sym[] = params.map((v) => traced.ops.variable(v));
-      const grads = gradients(traced.ops, loss, psyms);
-      const adam = appendAdam(traced.ops, psyms, grads, optimizer);
-      const extra: NamedOutput[] = [
-        { name: 'opt:gradNorm', sym: adam.gradNorm },
-        { name: `new:${M_INPUT}`, sym: adam.newM },
-        { name: `new:${V_INPUT}`, sym: adam.newV },
-      ];
-      params.forEach((_, i) => extra.push({ name: `new:${keys[i]}`, sym: adam.newParams[i]! }));
-      // Adam's moments stay in GPU memory between steps (read back only for checkpoints)
-      return { traced, extra, fed: new Set(params), deviceOutputs: [`new:${M_INPUT}`, `new:${V_INPUT}`] };
-    });
-    const perParam = (data: Float32Array, i: number): HostTensor => {
-      const n = offsets[i + 1] ?? total;
-      return new HostTensor(params[i]!.shape, data.slice(offsets[i]!, n), 'float32');
+    const host: StepHost = {
+      programs: (prepare) => this.programs(prepare),
+      execute: (p, inputs, feeds) => this.execute(p, inputs, feeds),
+      download: (t) => this.download(t),
     };
-    return {
-      run: (inputs, opts): Promise<StepResult<O>> => withProgram(inputs, async (p) => {
-        const step = state.step + 1;
-        const feeds: Feeds = { [M_INPUT]: state.m, [V_INPUT]: state.v };
-        feeds[LR_INPUT] = toOrt(HostTensor.from([opts?.lr ?? optimizer.lr], []));
-        feeds[STEP_INPUT] = toOrt(HostTensor.from([step], []));
-        const res = await this.execute(p, inputs, feeds);
-        state.step = step;
-        params.forEach((v, i) => {
-          v.value = fromOrt(res[`new:${keys[i]}`]!) as HostTensor<'float32'>;
-        });
-        const [oldM, oldV] = [state.m, state.v];
-        state.m = res[`new:${M_INPUT}`]!;
-        state.v = res[`new:${V_INPUT}`]!;
-        // GPU buffers are freed now rather than whenever the GC finalizes them
-        for (const t of [oldM, oldV]) if (t.location === 'gpu-buffer') t.dispose();
-        return { outputs: this.userOutputs<O>(p, res), gradNorm: (res['opt:gradNorm']!.data as Float32Array)[0]! };
-      }),
-      optimizerState: async () => {
-        const out: Record<string, HostTensor> = { step: HostTensor.from([state.step], [1]) };
-        const [m, v] = [await this.download(state.m), await this.download(state.v)];
-        keys.forEach((k, i) => {
-          out[`exp_avg:${k}`] = perParam(m, i);
-          out[`exp_avg_sq:${k}`] = perParam(v, i);
-        });
-        return out;
-      },
-      loadOptimizerState: async (s) => {
-        const step = s.step;
-        if (!step) throw new TraceError(`loadOptimizerState: missing 'step' (keys: ${Object.keys(s).join(', ')})`);
-        slotNames.forEach((name, j) => {
-          const t = s[name];
-          const want = params[j >> 1]!.shape;
-          if (!t || t.dtype !== 'float32' || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
-            throw new TraceError(`loadOptimizerState: '${name}' must be a float32 tensor of shape [${want.join(', ')}]`);
-          }
-        });
-        const m = new Float32Array(total);
-        const v = new Float32Array(total);
-        keys.forEach((k, i) => {
-          m.set(s[`exp_avg:${k}`]!.data as Float32Array, offsets[i]!);
-          v.set(s[`exp_avg_sq:${k}`]!.data as Float32Array, offsets[i]!);
-        });
-        state.step = step.item();
-        for (const t of [state.m, state.v]) if (t.location === 'gpu-buffer') t.dispose();
-        state.m = toOrt(HostTensor.from(m, [total]));
-        state.v = toOrt(HostTensor.from(v, [total]));
-      },
-    };
+    return new OnnxTrainStep(host, fn, params, optimizer);
   }
 
   private readonly downloaders = new Map<number, Promise<ort.InferenceSession>>();
@@ -284,19 +212,13 @@ function probeModel(): Uint8Array {
   return serializeGraph(g, [{ name: 'y', sym: y }]);
 }
 
-function lossOf(traced: Traced): Sym {
-  const loss = traced.outputs.find((o) => o.name === 'loss');
-  if (!loss) throw new TraceError(`the function must return a 'loss' output (got: ${traced.outputs.map((o) => o.name).join(', ')})`);
-  return loss.sym;
-}
-
 /** The onnx engine on the CPU (default), CUDA or WebGPU execution provider; a GPU device that does not start throws OnnxDeviceError. */
 export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<Engine> {
   const device = opts.device ?? 'cpu';
   checkDevice(device);
   if (device === 'cuda') await probeCuda(probeModel());
   if (device === 'webgpu') await probeWebGpu(probeModel());
-  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW');
+  return new OnnxEngine(device, opts.threads ?? os.cpus().length, opts.onModel, opts.webgpuLayout ?? 'NCHW', opts.memPattern ?? false, opts.spinning ?? false);
 }
 
 /** The probe model's bytes (y = x + 1 on [1]), for device checks outside the engine. */

@@ -9,6 +9,8 @@
 import type * as ort from 'onnxruntime-node';
 import type { Variable } from '../../nn/variable.js';
 import type { HostTensor } from '../../tensor.js';
+import type { HostOutputs } from '../engine.js';
+import { fromOrt } from './session.js';
 import type { NamedOutput } from './serialize.js';
 import type { Traced } from './trace.js';
 
@@ -20,6 +22,13 @@ export interface Program {
   readonly baked: ReadonlyMap<Variable, HostTensor<'float32'>>;
   /** The graph's inputs (a baked graph declares only those its outputs need). */
   readonly declared: ReadonlySet<string>;
+}
+
+/** The host values of the program's user outputs (and of `extra` outputs, e.g. gradients). */
+export function hostOutputs<O>(p: Program, res: Record<string, ort.Tensor>, extra: readonly string[] = []): HostOutputs<O> {
+  const out: Record<string, HostTensor> = {};
+  for (const name of [...p.userOutputs, ...extra]) out[name] = fromOrt(res[name]!);
+  return out as HostOutputs<O>;
 }
 
 /** True while every baked variable still holds the value baked. */

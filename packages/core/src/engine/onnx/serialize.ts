@@ -8,71 +8,15 @@ import onnxProto from 'onnx-proto';
 import type { DType, HostData } from '../../tensor.js';
 import { TraceError, type Graph, type Node, type Sym } from './ir.js';
 import { emitForWebGpu } from './lower-webgpu.js';
+import { ELEM, Emitter, float, int, ints, rawBytes, str, T, valueInfo } from './emitter.js';
 
 const { onnx } = onnxProto;
-type INode = onnxProto.onnx.INodeProto;
-type IAttr = onnxProto.onnx.IAttributeProto;
-type ITensor = onnxProto.onnx.ITensorProto;
-const T = onnx.TensorProto.DataType;
-const A = onnx.AttributeProto.AttributeType;
 
 export const OPSET = 17;
-
-import { ELEM, int, ints, type NodeEmitter } from './onnx-attrs.js';
-export { ELEM, int, ints };
 
 export interface NamedOutput {
   readonly name: string;
   readonly sym: Sym;
-}
-
-const float = (name: string, f: number): IAttr => ({ name, type: A.FLOAT, f });
-const str = (name: string, s: string): IAttr => ({ name, type: A.STRING, s: new TextEncoder().encode(s) });
-
-function rawBytes(data: HostData | BigInt64Array): Uint8Array {
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-}
-
-function valueInfo(name: string, sym: Sym): onnxProto.onnx.IValueInfoProto {
-  return {
-    name,
-    type: { tensorType: { elemType: ELEM[sym.dtype], shape: { dim: sym.shape.map((d) => ({ dimValue: d })) } } },
-  };
-}
-
-export class Emitter implements NodeEmitter {
-  readonly nodes: INode[] = [];
-  readonly initializers: ITensor[] = [];
-  private counter = 0;
-  constructor(private readonly names: Map<number, string>) {}
-
-  name(s: Sym): string {
-    return this.names.get(s.id) ?? `::v${s.id}`;
-  }
-  fresh(prefix: string): string {
-    return `::${prefix}${this.counter++}`;
-  }
-  int64(values: readonly (number | bigint)[], scalar = false): string {
-    const name = this.fresh('k');
-    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push({ name, dataType: T.INT64, dims: scalar ? [] : [values.length], rawData: rawBytes(data) });
-    return name;
-  }
-  /** A float32 or int32 initializer of the given dims. */
-  tensor(data: Float32Array | Int32Array, dims: readonly number[]): string {
-    const name = this.fresh('t');
-    this.initializers.push({ name, dataType: data instanceof Float32Array ? T.FLOAT : T.INT32, dims: [...dims], rawData: rawBytes(data) });
-    return name;
-  }
-  scalar(value: number, dtype: DType): string {
-    const name = this.fresh('s');
-    const data = dtype === 'float32' ? Float32Array.of(value) : dtype === 'int32' ? Int32Array.of(value) : Uint8Array.of(value);
-    this.initializers.push({ name, dataType: ELEM[dtype], dims: [], rawData: rawBytes(data) });
-    return name;
-  }
-  node(opType: string, input: string[], output: string[], attribute: IAttr[] = []): void {
-    this.nodes.push({ opType, input, output, attribute, name: this.fresh(opType) });
-  }
 }
 
 const num = (n: Node, k: string): number => n.attrs[k] as number;
@@ -84,7 +28,10 @@ const PASS = new Set([
   'LessOrEqual', 'And', 'Not', 'Where', 'MatMul',
 ]);
 
-function emitNode(e: Emitter, n: Node, webgpu: boolean): void {
+/** LayerNorm output id -> its live LayerNormInvStd companion (emitted as the fused node's InvStdDev output). */
+type Companions = ReadonlyMap<number, Sym>;
+
+function emitNode(e: Emitter, n: Node, webgpu: boolean, companions: Companions): void {
   const ins = n.inputs.map((s) => e.name(s));
   const out = e.name(n.output);
   const x = ins[0]!;
@@ -113,6 +60,26 @@ function emitNode(e: Emitter, n: Node, webgpu: boolean): void {
     case 'Softmax':
     case 'LogSoftmax':
       return e.node(n.op, ins, [out], [int('axis', num(n, 'axis'))]);
+    case 'LayerNorm': {
+      // ONNX LayerNormalization (opset 17) wants a scale: ones, the affine part stays with the caller
+      const d = n.output.shape[n.output.shape.length - 1]!;
+      const ones = e.tensor(new Float32Array(d).fill(1), [d]);
+      const r = companions.get(n.output.id);
+      return e.node('LayerNormalization', [ins[0]!, ones], r ? [out, '', e.name(r)] : [out], [int('axis', -1), float('epsilon', num(n, 'epsilon'))]);
+    }
+    case 'LayerNormInvStd': {
+      if (companions.get(n.inputs[1]!.id) === n.output) return; // written by its LayerNormalization node
+      // (the WebGPU graphs) 1 / sqrt(mean((x - mean(x))²) + eps)
+      const [m, dev, sq, v, ve, sd] = ['lnMean', 'lnDev', 'lnSq', 'lnVar', 'lnVarEps', 'lnStd'].map((k) => e.fresh(k)) as [string, string, string, string, string, string];
+      const mean = (from: string, to: string): void => e.node('ReduceMean', [from], [to], [ints('axes', [-1]), int('keepdims', 1)]);
+      mean(x, m);
+      e.node('Sub', [x, m], [dev]);
+      e.node('Mul', [dev, dev], [sq]);
+      mean(sq, v);
+      e.node('Add', [v, e.scalar(num(n, 'epsilon'), 'float32')], [ve]);
+      e.node('Sqrt', [ve], [sd]);
+      return e.node('Reciprocal', [sd], [out]);
+    }
     case 'Conv':
     case 'ConvTranspose': {
       const attrs = [ints('strides', arr(n, 'strides')), ints('pads', arr(n, 'pads')), ints('dilations', arr(n, 'dilations'))];
@@ -252,7 +219,10 @@ export function serializeGraph(
     if (!live.has(c.sym.id)) continue;
     e.initializers.push({ name: e.name(c.sym), dataType: ELEM[c.sym.dtype], dims: [...c.sym.shape], rawData: rawBytes(c.data) });
   }
-  for (const n of graph.nodes) if (live.has(n.output.id)) emitNode(e, n, opts.webgpu ?? false);
+  // the WebGPU provider's LayerNormalization is used for its first output only (its optional ones are not relied on)
+  const companions = new Map<number, Sym>();
+  if (!opts.webgpu) for (const n of graph.nodes) if (n.op === 'LayerNormInvStd' && live.has(n.output.id)) companions.set(n.inputs[1]!.id, n.output);
+  for (const n of graph.nodes) if (live.has(n.output.id)) emitNode(e, n, opts.webgpu ?? false, companions);
   for (const [from, to] of aliases) e.node('Identity', [from], [to]);
   const graphInputs: onnxProto.onnx.IValueInfoProto[] = [];
   for (const i of graph.inputs) {

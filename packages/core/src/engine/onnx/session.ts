@@ -72,6 +72,24 @@ export interface SessionOptions {
   threads?: number;
   /** Default 'NCHW' (see WebGpuLayout). */
   webgpuLayout?: WebGpuLayout;
+  /**
+   * onnxruntime's memory pattern (one block per run for every planned
+   * intermediate, laid out from the first run). Default false: on a VQGAN
+   * train step at 64 px it raised peak RSS from ~960 to ~1630 MiB (PyTorch:
+   * ~760), for ~4% less step time (the same process, alternated steps;
+   * scripts/dev/step-ab.ts). Turning the CPU arena off instead cut memory as
+   * far but made that step ~7x slower.
+   */
+  memPattern?: boolean;
+  /**
+   * Whether onnxruntime's intra-op threads spin while waiting for work.
+   * Default false: with one other busy process on the 2-core VM, a magvit2
+   * train step took 30% less time without spinning (the same process,
+   * alternated steps), since a spinning thread competes with the busy core
+   * for the straggler it waits on; on the quiet machine the vqgan step's time
+   * was the same within noise (+3%) at 7% less CPU.
+   */
+  spinning?: boolean;
   /** webgpu only: outputs returned as GPU buffers ('gpu-buffer' tensors; see downloadTensor). Default none. */
   deviceOutputs?: readonly string[];
 }
@@ -87,6 +105,8 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       executionProviders: providersOf(opts.device, opts.webgpuLayout),
       intraOpNumThreads: opts.threads ?? os.cpus().length,
       graphOptimizationLevel: 'all',
+      enableMemPattern: opts.memPattern ?? false,
+      extra: { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' } } },
       ...(opts.device === 'webgpu' && opts.deviceOutputs?.length
         ? { preferredOutputLocation: Object.fromEntries(opts.deviceOutputs.map((n) => [n, 'gpu-buffer' as const])) }
         : {}),
@@ -96,6 +116,8 @@ export async function createSession(model: Uint8Array, opts: SessionOptions): Pr
       ...(process.env['ZOO_ORT_PROFILE'] ? { enableProfiling: true, profileFilePrefix: process.env['ZOO_ORT_PROFILE'] } : {}),
       // Each session's graph after onnxruntime's rewrites (`<prefix><n>.onnx`), for Netron or node counts.
       ...(optimizedDump ? { optimizedModelFilePath: `${optimizedDump}${sessionsCreated}.onnx` } : {}),
+      // A/B of session options (a developer switch, JSON, e.g. '{"enableMemPattern":true}'; see scripts/dev/step-ab.ts).
+      ...(process.env['ZOO_ORT_SESSION'] ? (JSON.parse(process.env['ZOO_ORT_SESSION']) as ort.InferenceSession.SessionOptions) : {}),
     });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

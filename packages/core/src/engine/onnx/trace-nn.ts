@@ -6,12 +6,11 @@
  */
 import type { ConvOptions, ConvTransposeOptions, PoolOptions } from '../../ops.js';
 import { ShapeError } from '../../tensor.js';
-import type { Sym } from './ir.js';
+import type { Sym, SymOps } from './ir.js';
 import { broadcastShapes, convGeometry, convOutSize, perDim } from './shapes.js';
-import type { TraceOps } from './trace-ops.js';
 import { convTransposeByPhases, usePhases } from './conv-transpose-phases.js';
 
-export function matmul(o: TraceOps, a: Sym, b: Sym, transposeA: boolean, transposeB: boolean): Sym {
+export function matmul(o: SymOps, a: Sym, b: Sym, transposeA: boolean, transposeB: boolean): Sym {
   if (a.shape.length < 2 || b.shape.length < 2) {
     throw new ShapeError('matmul', 'rank >= 2 for both operands', a.shape.length < 2 ? a.shape : b.shape);
   }
@@ -38,7 +37,7 @@ function checkConvRanks(where: string, x: Sym, w: Sym): number {
   return nsp;
 }
 
-export function conv(o: TraceOps, x: Sym, w: Sym, bias: Sym | undefined, opts?: ConvOptions): Sym {
+export function conv(o: SymOps, x: Sym, w: Sym, bias: Sym | undefined, opts?: ConvOptions): Sym {
   const nsp = checkConvRanks('conv', x, w);
   const g = convGeometry('conv', opts, nsp);
   const [cout, cinPerGroup] = w.shape as [number, number];
@@ -59,7 +58,7 @@ export function conv(o: TraceOps, x: Sym, w: Sym, bias: Sym | undefined, opts?: 
   return o.emit('Conv', inputs, attrs, [x.shape[0]!, cout, ...spatial], 'float32');
 }
 
-export function convTranspose(o: TraceOps, x: Sym, w: Sym, bias: Sym | undefined, opts?: ConvTransposeOptions): Sym {
+export function convTranspose(o: SymOps, x: Sym, w: Sym, bias: Sym | undefined, opts?: ConvTransposeOptions): Sym {
   const nsp = checkConvRanks('convTranspose', x, w);
   const g = convGeometry('convTranspose', opts, nsp);
   const outPad = perDim('convTranspose outputPadding', opts?.outputPadding, nsp, 0);
@@ -90,7 +89,7 @@ export function poolOutSize(inp: number, k: number, s: number, p: number, ceil: 
   return out;
 }
 
-export function pool(o: TraceOps, op: 'AveragePool' | 'MaxPool', x: Sym, opts: PoolOptions): Sym {
+export function pool(o: SymOps, op: 'AveragePool' | 'MaxPool', x: Sym, opts: PoolOptions): Sym {
   const nsp = x.shape.length - 2;
   if (nsp < 1 || nsp > 3) throw new ShapeError(op, '[N, C, ...1-3 spatial dims]', x.shape);
   const kernel = perDim(`${op} kernel`, opts.kernel, nsp, 1);

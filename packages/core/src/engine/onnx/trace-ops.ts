@@ -4,11 +4,11 @@
  * pooling and matmul live in trace-nn.ts, shape ops in trace-shape.ts; this
  * file holds creation, elementwise ops, comparisons and reductions.
  */
-import type { ConvOptions, ConvTransposeOptions, Ops, PadMode, PoolOptions, Tensor, TensorLike } from '../../ops.js';
+import type { ConvOptions, ConvTransposeOptions, PadMode, PoolOptions, Tensor, TensorLike } from '../../ops.js';
 import { allocFor, HostTensor, ShapeError, sizeOf, type DType, type Shape } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
 import { gradients } from './autodiff.js';
-import { Graph, Sym, TraceError, type Attrs } from './ir.js';
+import { Graph, Sym, TraceError, type Attrs, type SymOps } from './ir.js';
 import { broadcastShapes, normAxes, normAxis } from './shapes.js';
 import * as nn from './trace-nn.js';
 import * as sh from './trace-shape.js';
@@ -21,7 +21,7 @@ export interface VariableHooks {
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2 };
 
-export class TraceOps implements Ops {
+export class TraceOps implements SymOps {
   readonly engine = 'onnx' as const;
   constructor(
     readonly graph: Graph,
@@ -185,6 +185,13 @@ export class TraceOps implements Ops {
   logSoftmax(x: Tensor, axis = -1): Sym {
     const s = this.sym(x, 'logSoftmax');
     return this.unary('LogSoftmax', s, { axis: normAxis('logSoftmax', axis, s.shape.length) });
+  }
+
+  normalizeLast(x: Tensor, eps: number): Sym {
+    const s = this.sym(x, 'normalizeLast');
+    if (s.shape.length < 1 || s.dtype !== 'float32') throw new ShapeError('normalizeLast', 'a float32 tensor of rank >= 1', s.shape);
+    if (!(eps > 0)) throw new RangeError(`normalizeLast: eps must be > 0, got ${eps}`);
+    return this.emit('LayerNorm', [s], { epsilon: eps }, s.shape, 'float32');
   }
 
   // ---- linear algebra / convolution ---------------------------------------

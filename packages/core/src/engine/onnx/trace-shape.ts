@@ -6,11 +6,10 @@
  */
 import type { PadMode } from '../../ops.js';
 import { ShapeError, sizeOf, type Shape } from '../../tensor.js';
-import { TraceError, type Sym } from './ir.js';
+import { TraceError, type Sym, type SymOps } from './ir.js';
 import { broadcastShapes, normAxis, sameShape } from './shapes.js';
-import type { TraceOps } from './trace-ops.js';
 
-export function reshape(o: TraceOps, x: Sym, shape: Shape): Sym {
+export function reshape(o: SymOps, x: Sym, shape: Shape): Sym {
   const known = shape.filter((d) => d !== -1);
   const inferred = shape.length - known.length;
   if (inferred > 1) throw new ShapeError('reshape', 'at most one -1 in the target shape', shape);
@@ -22,7 +21,7 @@ export function reshape(o: TraceOps, x: Sym, shape: Shape): Sym {
   return o.emit('Reshape', [x], { shape: target }, target, x.dtype);
 }
 
-export function transpose(o: TraceOps, x: Sym, perm: readonly number[]): Sym {
+export function transpose(o: SymOps, x: Sym, perm: readonly number[]): Sym {
   const r = x.shape.length;
   const p = perm.map((a) => normAxis('transpose', a, r));
   if (p.length !== r || new Set(p).size !== r) throw new ShapeError('transpose', `a permutation of 0..${r - 1}`, perm);
@@ -34,12 +33,12 @@ export function transpose(o: TraceOps, x: Sym, perm: readonly number[]): Sym {
 }
 
 /** Reverses `axes` (a slice with step -1 over the whole axis). */
-export function reverse(o: TraceOps, x: Sym, axes: readonly number[]): Sym {
+export function reverse(o: SymOps, x: Sym, axes: readonly number[]): Sym {
   return axes.length === 0 ? x : o.emit('Reverse', [x], { axes: [...axes] }, x.shape, x.dtype);
 }
 
 export function slice(
-  o: TraceOps,
+  o: SymOps,
   x: Sym,
   begin: readonly number[],
   end: readonly number[],
@@ -99,7 +98,7 @@ export function slice(
 
 const ONNX_PAD_MODE: Record<PadMode, string> = { constant: 'constant', reflect: 'reflect', replicate: 'edge' };
 
-export function pad(o: TraceOps, x: Sym, pads: readonly (readonly [number, number])[], mode: PadMode, value: number): Sym {
+export function pad(o: SymOps, x: Sym, pads: readonly (readonly [number, number])[], mode: PadMode, value: number): Sym {
   const r = x.shape.length;
   if (pads.length !== r) throw new ShapeError('pad', `${r} [before, after] pairs (one per axis)`, pads.map((p) => p.length));
   if (pads.some(([b, e]) => b < 0 || e < 0)) throw new RangeError('pad: negative padding is not supported (use slice)');
@@ -125,7 +124,7 @@ export function pad(o: TraceOps, x: Sym, pads: readonly (readonly [number, numbe
   return o.emit('Pad', [x], { pads: all, mode: 'constant', value }, shape, x.dtype);
 }
 
-export function concat(o: TraceOps, xs: readonly Sym[], axis: number): Sym {
+export function concat(o: SymOps, xs: readonly Sym[], axis: number): Sym {
   if (xs.length === 0) throw new TraceError('concat: needs at least one tensor');
   const first = xs[0]!;
   const a = normAxis('concat', axis, first.shape.length);
@@ -140,14 +139,14 @@ export function concat(o: TraceOps, xs: readonly Sym[], axis: number): Sym {
   return o.emit('Concat', xs.map((x) => o.cast(x, dtype)), { axis: a }, shape, dtype);
 }
 
-export function expand(o: TraceOps, x: Sym, shape: Shape): Sym {
+export function expand(o: SymOps, x: Sym, shape: Shape): Sym {
   const out = broadcastShapes('broadcastTo', x.shape, shape);
   if (!sameShape(out, shape)) throw new ShapeError('broadcastTo', `a shape that [${x.shape.join(', ')}] broadcasts to`, shape);
   if (sameShape(out, x.shape)) return x;
   return o.emit('Expand', [x], { shape: [...shape] }, shape, x.dtype);
 }
 
-export function gather(o: TraceOps, x: Sym, indices: Sym, axis: number): Sym {
+export function gather(o: SymOps, x: Sym, indices: Sym, axis: number): Sym {
   const a = normAxis('gather', axis, x.shape.length);
   const idx = o.cast(indices, 'int32');
   const shape = [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)];

@@ -3,7 +3,7 @@
  * variable the function reads, named outputs for its results and for the
  * buffers it assigns.
  */
-import type { Outputs, Inputs } from '../engine.js';
+import type { Inputs, Outputs, TensorInputs } from '../engine.js';
 import type { Ops, Tensor } from '../../ops.js';
 import { ShapeError, type DType } from '../../tensor.js';
 import type { Variable } from '../../nn/variable.js';
@@ -105,4 +105,14 @@ export function trace<O extends Outputs>(
     outputs.push({ name, sym: t });
   }
   return { graph, ops, inputs, outputs, variables, assigns };
+}
+
+/** A function written against Ops, as the engine's compile/valueAndGrad/compileTrainStep take it. */
+export type TraceFn<I extends Inputs, O> = (ops: Ops, inputs: TensorInputs<I>) => O;
+
+/** The traced `loss` output, which gradients start from. */
+export function lossOf(traced: Traced): Sym {
+  const loss = traced.outputs.find((o) => o.name === 'loss');
+  if (!loss) throw new TraceError(`the function must return a 'loss' output (got: ${traced.outputs.map((o) => o.name).join(', ')})`);
+  return loss.sym;
 }

@@ -7,13 +7,12 @@
  * terms (a first conv's input gradient) are never built.
  */
 import { sizeOf } from '../../tensor.js';
-import type { Attrs, Sym } from './ir.js';
+import type { Attrs, Sym, SymOps } from './ir.js';
 import * as cg from './conv-grad.js';
-import type { TraceOps } from './trace-ops.js';
 import { reverse } from './trace-shape.js';
 
 export interface VjpArgs {
-  o: TraceOps;
+  o: SymOps;
   g: Sym;
   x: readonly Sym[];
   y: Sym;
@@ -23,7 +22,7 @@ export interface VjpArgs {
 export type VjpRule = (a: VjpArgs) => readonly (Sym | undefined)[];
 
 /** Sums `g` down to `shape` (the adjoint of NumPy broadcasting). */
-export function unbroadcast(o: TraceOps, g: Sym, shape: readonly number[]): Sym {
+export function unbroadcast(o: SymOps, g: Sym, shape: readonly number[]): Sym {
   const lead = g.shape.length - shape.length;
   const axes = g.shape.map((d, i) => i).filter((i) => i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1));
   return o.reshape(axes.length ? o.sum(g, axes, true) : g, shape);
@@ -36,9 +35,9 @@ function keepDimsShape(x: Sym, attrs: Attrs): number[] {
 }
 
 const ZERO: VjpRule = () => [];
-const f32 = (o: TraceOps, b: Sym): Sym => o.cast(b, 'float32');
+const f32 = (o: SymOps, b: Sym): Sym => o.cast(b, 'float32');
 
-function selectByMask(o: TraceOps, g: Sym, mask: Sym): Sym {
+function selectByMask(o: SymOps, g: Sym, mask: Sym): Sym {
   return o.where(mask, g, 0);
 }
 
@@ -106,6 +105,9 @@ export const VJP: Readonly<Record<string, VjpRule>> = {
   ],
   Softmax: ({ o, g, y, attrs }) => [o.mul(y, o.sub(g, o.sum(o.mul(g, y), attrs.axis as number, true)))],
   LogSoftmax: ({ o, g, y, attrs }) => [o.sub(g, o.mul(o.exp(y), o.sum(g, attrs.axis as number, true)))],
+  LayerNorm: ({ o, g, x: [x], y, attrs }) => [layerNormGrad(o, g, x!, y, attrs.epsilon as number)],
+  // r = 1/sqrt(var + eps) of x (y only ties it to its LayerNorm node): dr/dx = -r² y / D
+  LayerNormInvStd: ({ o, g, x: [x, y], y: r }) => [o.mul(o.mul(g, o.mul(r, r)), o.mul(y!, -1 / x!.shape[x!.shape.length - 1]!)), undefined],
 
   MatMul: ({ o, g, x: [a, b], needs }) => [
     needs[0] ? unbroadcast(o, o.matmul(g, b!, false, true), a!.shape) : undefined,
@@ -158,8 +160,28 @@ export const VJP: Readonly<Record<string, VjpRule>> = {
   ScatterAdd: ({ o, g, x: [, idx, rows] }) => [g, undefined, o.gather(g, o.reshape(idx!, [rows!.shape[0]!]), 0)],
 };
 
+/**
+ * y = (x - μ) r over the last axis, r = 1/sqrt(var + eps):
+ * dx = r (g - mean(g) - y mean(g y)). r is the fused node's own InvStdDev
+ * output (the LayerNormInvStd companion, emitted as that node's second
+ * output, so nothing is recomputed).
+ */
+/** One companion per LayerNorm node, shared when its rule runs again (second order). */
+const invStdOf = new WeakMap<Sym, Sym>();
+
+function layerNormGrad(o: SymOps, g: Sym, x: Sym, y: Sym, eps: number): Sym {
+  const ax = x.shape.length - 1;
+  let r = invStdOf.get(y);
+  if (!r) {
+    r = o.emit('LayerNormInvStd', [x, y], { epsilon: eps }, [...x.shape.slice(0, -1), 1], 'float32');
+    invStdOf.set(y, r);
+  }
+  const mean = (t: Sym): Sym => o.mean(t, ax, true);
+  return o.mul(r, o.sub(o.sub(g, mean(g)), o.mul(y, mean(o.mul(g, y)))));
+}
+
 /** Constant pads slice the center back out; reflect/edge pads (one axis each) fold the border back in. */
-function padGrad(o: TraceOps, g: Sym, x: Sym, attrs: Attrs): Sym {
+function padGrad(o: SymOps, g: Sym, x: Sym, attrs: Attrs): Sym {
   const r = x.shape.length;
   const pads = attrs.pads as readonly number[];
   const axes = x.shape.map((_, i) => i);
@@ -182,7 +204,7 @@ function padGrad(o: TraceOps, g: Sym, x: Sym, attrs: Attrs): Sym {
 }
 
 /** Scatter-add of the cotangent rows into a zero tensor shaped like x. */
-function gatherGrad(o: TraceOps, g: Sym, x: Sym, idx: Sym, axis: number): Sym {
+function gatherGrad(o: SymOps, g: Sym, x: Sym, idx: Sym, axis: number): Sym {
   const pre = x.shape.slice(0, axis);
   const post = x.shape.slice(axis + 1);
   const [p, m, q, v] = [sizeOf(pre), sizeOf(idx.shape), sizeOf(post), x.shape[axis]!];

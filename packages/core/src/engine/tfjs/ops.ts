@@ -207,6 +207,11 @@ export class TfjsOps implements Ops {
     const t = unwrap(x);
     return wrap(tf.argMin(t, normAxis(axis, t.rank, 'argmin')));
   }
+  /** Composed from taped ops, so tfjs differentiates it (to any order) like the rest. */
+  normalizeLast(x: Tensor, eps: number): Tensor {
+    const centered = this.sub(x, this.mean(x, -1, true));
+    return this.mul(centered, this.rsqrt(this.add(this.mean(this.square(centered), -1, true), eps)));
+  }
   softmax(x: Tensor, axis = -1): Tensor {
     return wrap(alongLastAxis(unwrap(x), axis, 'softmax', (t) => tf.softmax(t)));
   }
