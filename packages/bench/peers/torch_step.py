@@ -16,6 +16,7 @@ bench reports "PyTorch: unavailable (...)" instead of timing a different model.
 Needs only torch (Debian's python3-torch 1.13 works).
 """
 import json
+import os
 import resource
 import struct
 import sys
@@ -421,6 +422,10 @@ def main():
             print(json.dumps({'peakRssMiB': peak, 'baseRssMiB': base_rss}), flush=True)
             return
         times, first = [], None
+        # A developer switch: ZOO_TORCH_PROFILE=FILE appends torch.profiler's op table of each round to FILE.
+        prof = torch.profiler.profile() if os.environ.get('ZOO_TORCH_PROFILE') else None
+        if prof:
+            prof.__enter__()
         for _ in range(cmd['steps']):
             t0 = time.perf_counter()
             adam.zero_grad(set_to_none=True)
@@ -432,6 +437,10 @@ def main():
             value = loss.item()
             times.append((time.perf_counter() - t0) * 1000)
             first = value if first is None else first
+        if prof:
+            prof.__exit__(None, None, None)
+            with open(os.environ['ZOO_TORCH_PROFILE'], 'a') as f:
+                f.write(prof.key_averages().table(sort_by='self_cpu_time_total', row_limit=40) + '\n')
         print(json.dumps({'ms': times, 'loss': first}), flush=True)
 
 

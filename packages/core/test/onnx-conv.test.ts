@@ -40,6 +40,10 @@ const convCases: ConvCase[] = [
   { name: '2d depthwise stride [2, 1]', x: [1, 3, 5, 5], w: [3, 1, 3, 3], stride: [2, 1], pads: [[1, 1], [1, 1]], dilation: [1, 1], groups: 3, bias: false },
   { name: '3d stride 1 pad 1', x: [1, 2, 3, 4, 4], w: [3, 2, 3, 3, 3], stride: [1, 1, 1], pads: [[1, 1], [1, 1], [1, 1]], dilation: [1, 1, 1], groups: 1, bias: true },
   { name: '3d causal pad, stride [1, 2, 2]', x: [1, 2, 3, 5, 5], w: [2, 2, 3, 3, 3], stride: [1, 2, 2], pads: [[2, 0], [1, 1], [1, 1]], dilation: [1, 1, 1], groups: 1, bias: true },
+  // the weight gradient's last-axis-on-g path (ungrouped, last axis stride 1, no dilation there):
+  { name: '1d k3 batch 1, asymmetric pad (last-axis path, one chunk)', x: [1, 3, 6], w: [2, 3, 3], stride: [1], pads: [[2, 0]], dilation: [1], groups: 1, bias: false },
+  { name: '2d stride [2, 1], dilation [2, 1], asymmetric pads (last-axis path)', x: [3, 2, 7, 5], w: [3, 2, 2, 4], stride: [2, 1], pads: [[1, 0], [2, 1]], dilation: [2, 1], groups: 1, bias: true },
+  { name: '3d batch 2, kernel [2, 3, 2], causal time pad (last-axis path)', x: [2, 3, 3, 4, 3], w: [2, 3, 2, 3, 2], stride: [1, 1, 1], pads: [[1, 0], [1, 1], [0, 1]], dilation: [1, 1, 1], groups: 1, bias: true },
   { name: '3d grouped dilated', x: [1, 4, 4, 5, 5], w: [2, 2, 2, 2, 2], stride: [1, 1, 1], pads: [[0, 0], [1, 1], [1, 1]], dilation: [1, 2, 2], groups: 2, bias: false },
 ];
 
@@ -73,6 +77,7 @@ const convTCases: ConvTCase[] = [
   { name: '2d stride 2 k4 pad 1 (upsampling)', x: [2, 3, 3, 3], w: [3, 2, 4, 4], stride: [2, 2], pads: [[1, 1], [1, 1]], dilation: [1, 1], groups: 1, outputPadding: [0, 0] },
   { name: '2d stride 1 grouped (one flipped conv)', x: [1, 4, 3, 4], w: [4, 1, 3, 2], stride: [1, 1], pads: [[0, 1], [1, 0]], dilation: [1, 1], groups: 2, outputPadding: [0, 0] },
   { name: '2d grouped dilated', x: [1, 4, 3, 4], w: [4, 1, 3, 2], stride: [1, 2], pads: [[0, 1], [1, 0]], dilation: [2, 1], groups: 2, outputPadding: [0, 1] },
+  { name: '2d stride [2, 1] ungrouped (weight grad on the last-axis path)', x: [2, 2, 3, 4], w: [2, 3, 3, 3], stride: [2, 1], pads: [[1, 1], [1, 1]], dilation: [1, 1], groups: 1, outputPadding: [1, 0] },
   { name: '3d stride [1, 2, 2] (per-phase convs)', x: [1, 2, 2, 3, 3], w: [2, 2, 3, 3, 3], stride: [1, 2, 2], pads: [[1, 1], [1, 1], [1, 1]], dilation: [1, 1, 1], groups: 1, outputPadding: [0, 1, 1] },
   { name: '3d k4 s2 p1 (per-phase convs)', x: [1, 2, 2, 3, 2], w: [2, 1, 4, 4, 4], stride: [2, 2, 2], pads: [[1, 1], [1, 1], [1, 1]], dilation: [1, 1, 1], groups: 1, outputPadding: [0, 0, 0] },
   { name: '3d k1 s2 grouped, empty phases, output padding', x: [1, 4, 2, 2, 2], w: [4, 1, 1, 1, 1], stride: [2, 2, 2], pads: [[0, 0], [0, 0], [0, 0]], dilation: [1, 1, 1], groups: 2, outputPadding: [1, 1, 1] },

@@ -4,10 +4,13 @@
  *   kernel (measured 1.9x faster than ConvTranspose in 2D, 10x in 3D);
  *   strided convs use ConvTranspose, the exact adjoint, or in 3D its
  *   per-phase decomposition into Convs (conv-transpose-phases.ts);
- * - weight gradient: one strided slice of the channels-last padded input per
- *   kernel tap, each contracted with the output gradient by a chunked batched
- *   MatMul (measured ~3x faster than the transposed-convolution trick and
- *   ~1.3x faster than one im2col Gemm, which pays for a large concat);
+ * - weight gradient: strided slices of the channels-last padded input, each
+ *   contracted with the output gradient by a chunked batched MatMul (measured
+ *   ~3x faster than the transposed-convolution trick and ~1.3x faster than
+ *   one im2col Gemm, which pays for a large concat). When the last axis has
+ *   stride 1 and no dilation, its taps ride on the output gradient instead
+ *   (weightGradLastAxisOnG), so a 3x3x3 kernel needs 9 input slices, not 27
+ *   (docs/benchmarks.md, 2026-12-05 05:10);
  * - max pooling: the window tap that produced the max (first one on ties,
  *   like PyTorch) receives the gradient; the taps' shares are scattered back
  *   by one depthwise ConvTranspose, as average pooling's are.
@@ -115,6 +118,10 @@ export function convWeightGrad(o: SymOps, x: Sym, g: Sym, wShape: readonly numbe
     const begin = tap.map((t, i) => t * a.dilations[i]!);
     return [begin, begin.map((b, i) => b + (outSp[i]! - 1) * a.strides[i]! + 1)];
   };
+  const last = n - 1;
+  if (G === 1 && kernel[last]! > 1 && a.strides[last] === 1 && a.dilations[last] === 1) {
+    return weightGradLastAxisOnG(o, x, g, wShape, a, padPairs);
+  }
   if (G === 1) {
     // chunks along N, or along the first output dim at batch size 1
     const byBatch = divisorUpTo(batch, 8);
@@ -151,6 +158,53 @@ export function convWeightGrad(o: SymOps, x: Sym, g: Sym, wShape: readonly numbe
   const im2col = o.concat(cols, 1); // [G, taps * Cin/G, N * out]
   const dw = o.matmul(o.reshape(gt, [G, cout / G, no]), im2col, false, true); // [G, Cout/G, taps * Cin/G]
   return o.reshape(o.transpose(o.reshape(dw, [cout, taps.length, cinG]), [0, 2, 1]), wShape);
+}
+
+/**
+ * Ungrouped weight gradient when the last spatial axis has stride 1 and no
+ * dilation: that axis's kw taps move to the output-gradient side. g goes
+ * channels-last once, zero-padded by kw-1 on that axis at both ends, and its
+ * kw shifted windows are concatenated on channels, G [rows, kw*Cout]. Then
+ * each tap of the other axes needs ONE slice of the padded input, X [rows,
+ * Cin] (full window width), and one MatMul G^T X gives that tap's kw weight
+ * slices at once: for w' = w - j, G[(.., w), (j, o)] X[(.., w), i] sums
+ * g(.., w', o) x(.., w' + j, i), and G is zero where w - j is off the row.
+ * A 3x3x3 kernel takes 9 input slices instead of 27, each MatMul has a 3x
+ * taller left operand, and the input is read a third as often.
+ */
+function weightGradLastAxisOnG(o: SymOps, x: Sym, g: Sym, wShape: readonly number[], a: ConvAttrs, padPairs: [number, number][]): Sym {
+  const n = x.shape.length - 2;
+  const [cout, cin] = wShape as [number, number];
+  const kernel = wShape.slice(2);
+  const last = n - 1;
+  const kw = kernel[last]!;
+  const outSp = g.shape.slice(2);
+  const batch = x.shape[0]!;
+  const wx = outSp[last]! + kw - 1; // input columns one output row reads
+  const leadOut = outSp.slice(0, last);
+  const rows = batch * leadOut.reduce((p, d) => p * d, 1) * wx;
+  // MatMul batches (threads): one per image, or chunks of the first spatial axis at batch size 1
+  const chunks = batch > 1 ? batch : n > 1 ? divisorUpTo(outSp[0]!, 8) : 1;
+  const perChunk = rows / chunks;
+  // G, the MatMul's left operand [chunks, kw*Cout, rows/chunks], built channels-first: there the pads and
+  // the concat move whole rows (channels-last, or MatMul's transposed A, measured slower)
+  const noPad = leadOut.map(() => [0, 0] as [number, number]);
+  const shifted = Array.from({ length: kw }, (_, j) => o.pad(g, [[0, 0], [0, 0], ...noPad, [j, kw - 1 - j]]));
+  const gk = o.concat(shifted, 1); // [N, kw*Cout, ...leadOut, wx]: G[.., w, (j, o)] = g(.., w - j, o)
+  const gc = batch > 1 ? o.reshape(gk, [chunks, kw * cout, perChunk]) : o.transpose(o.reshape(gk, [kw * cout, chunks, perChunk]), [1, 0, 2]);
+  const sliceAxes = Array.from({ length: n }, (_, i) => i + 1);
+  const toLast = [0, ...spatialAxes(x.shape.length), 1];
+  const xl = o.pad(o.transpose(x, toLast), [[0, 0], ...padPairs, [0, 0]]); // [N, ...padded, Cin]
+  const leadTaps = kernelTaps(kernel.slice(0, last));
+  const parts = leadTaps.map((tap) => {
+    const begin = [...tap.map((t, i) => t * a.dilations[i]!), 0];
+    const end = [...begin.slice(0, last).map((b, i) => b + (leadOut[i]! - 1) * a.strides[i]! + 1), wx];
+    const s = o.slice(xl, begin, end, sliceAxes, [...a.strides.slice(0, last), 1]);
+    return o.matmul(gc, o.reshape(s, [chunks, perChunk, cin])); // [chunks, kw * Cout, Cin]
+  });
+  const summed = o.sum(parts.length > 1 ? o.concat(parts, 1) : parts[0]!, 0); // [(tap, j, Cout), Cin]
+  const perTap = o.reshape(summed, [leadTaps.length, kw, cout, cin]);
+  return o.reshape(o.transpose(perTap, [2, 3, 0, 1]), wShape);
 }
 
 export interface PoolAttrs {
