@@ -2,8 +2,9 @@
  * Every quantizer registered beyond the original five (bsq, simvq, ibq,
  * gumbel-vq, residual-fsq, residual-lfq, grouped, latent-quantization,
  * random-projection, and any added later) trains inside
- * `zoo tokenizers --quantizers ...` at a tiny budget and gets a leaderboard row with its own rate: bench needs no per-quantizer code, the
- * list comes from the registry.
+ * `zoo tokenizers --quantizers ...` at a tiny budget and gets a leaderboard
+ * row with its own rate: bench needs no per-quantizer code, the list comes
+ * from the registry.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
