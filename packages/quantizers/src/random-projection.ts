@@ -19,8 +19,10 @@
  *   embedding E_c [K, dim] per codebook (`output_embed` [h, K, dim]),
  *   q = Σ_c E_c[idx_c], output z + sg(q − z) (straight-through), and VQ-VAE
  *   losses: codebook ‖sg z − q‖² (trains E) + β·‖z − sg q‖² (commitment).
- *   No upstream counterpart: tested by finite differences, onnx-vs-tfjs and
- *   a bench run that trains it.
+ *   β defaults to 0.25 as our `vq`'s commitmentWeight; E starts
+ *   kaiming-uniform per codebook like our learnable `vq` codebook. No
+ *   upstream counterpart: tested against float64 formulas, by finite
+ *   differences in E, onnx against tfjs, and training runs.
  */
 import { defaultInit, HostTensor, LayerNorm, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
 import { z } from 'zod';
