@@ -27,6 +27,7 @@
 import { defaultInit, HostTensor, LayerNorm, Module, Rng, type Ops, type Tensor, type Variable } from '@zoo/core';
 import { z } from 'zod';
 import { kaimingUniform } from './codebook.js';
+import { normalizeRows } from './host/kmeans.js';
 import { flattenIndices, flattenTokens, l2normalize, mse } from './layout.js';
 import { nearestCodes } from './nearest.js';
 import { straightThrough } from './rotation-trick.js';
@@ -113,12 +114,7 @@ export class RandomProjectionQuantizer extends Module implements Quantizer {
     this.rand_projs = this.buffer('rand_projs', new HostTensor([h, c.dim, e], rng.fillNormal(new Float32Array(h * c.dim * e), 0, std), 'float32'));
     // Unit codes drawn uniformly on the sphere (normal, then normalised); the reference normalises kaiming-uniform draws.
     // Init only: parity tests load the reference's buffers.
-    const codes = rng.fillNormal(new Float32Array(h * c.codebookSize * headDim));
-    for (let k = 0; k < h * c.codebookSize; k++) {
-      const row = codes.subarray(k * headDim, (k + 1) * headDim);
-      const n = Math.hypot(...row) || 1;
-      for (let i = 0; i < row.length; i++) row[i]! /= n;
-    }
+    const codes = normalizeRows(rng.fillNormal(new Float32Array(h * c.codebookSize * headDim)), headDim);
     const projectIn = h > 1 ? new FrozenLinear(headDim, headDim * h, rng) : undefined;
     this.vq = this.child('vq', new InnerVQ(new HostTensor([h, c.codebookSize, headDim], codes, 'float32'), projectIn));
     // E_c like our learnable `vq` codebook (vector-quantize-pytorch's uniform_init: kaiming uniform on [1, K, dim]), per codebook.
