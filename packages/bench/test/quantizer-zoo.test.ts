@@ -1,9 +1,10 @@
 /**
  * Every quantizer registered beyond the original five (bsq, simvq, ibq,
- * gumbel-vq, residual-fsq, residual-lfq, grouped, and any added later) trains
- * inside `zoo tokenizers --quantizers ...` at a tiny budget and gets a
- * leaderboard row with its own rate: bench needs no per-quantizer code, the
- * list comes from the registry.
+ * gumbel-vq, residual-fsq, residual-lfq, grouped, latent-quantization,
+ * random-projection, and any added later) trains inside
+ * `zoo tokenizers --quantizers ...` at a tiny budget and gets a leaderboard
+ * row with its own rate: bench needs no per-quantizer code, the list comes
+ * from the registry.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ describe('zoo tokenizers with the quantizer zoo (tiny budget)', () => {
   const names = quantizerNames().filter((n) => !ORIGINAL.includes(n));
 
   it('lists the new quantizers in --help', async () => {
-    expect(names).toEqual(expect.arrayContaining(['bsq', 'simvq', 'ibq', 'gumbel-vq', 'residual-fsq', 'residual-lfq', 'grouped']));
+    expect(names).toEqual(expect.arrayContaining(['bsq', 'simvq', 'ibq', 'gumbel-vq', 'residual-fsq', 'residual-lfq', 'grouped', 'latent-quantization', 'random-projection']));
     const h = await runZoo('tokenizers', '--help');
     for (const n of names) expect(h.out).toContain(n);
   });

@@ -107,7 +107,7 @@ export class Codebook extends Module {
  * K·D, bound = sqrt(2)·sqrt(3 / fan_in). Host Rng, so values differ from
  * torch's stream; parity tests load the reference codebook instead.
  */
-function kaimingUniform(k: number, dim: number, rng: Rng): Float32Array {
+export function kaimingUniform(k: number, dim: number, rng: Rng): Float32Array {
   const bound = Math.sqrt(6 / (k * dim));
   return rng.fillUniform(new Float32Array(k * dim), -bound, bound);
 }

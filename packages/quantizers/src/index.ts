@@ -16,7 +16,6 @@ export { flattenTokens, flattenIndices, defaultLayout, type TokenView } from './
 export { rotationTrick, straightThrough } from './rotation-trick.js';
 export { emaCodebookUpdate, type EmaState } from './ema.js';
 export { Codebook, type CodebookOptions } from './codebook.js';
-export * from './random-projection.js';
 export { lfqEntropy, implicitCodebook, entropy as lfqEntropyOf, type LfqEntropy } from './lfq-entropy.js';
 export { Linear } from './linear.js';
 export { kmeans, hostTokens, sampleRows, type HostTokens, type KMeansResult } from './host/kmeans.js';

@@ -19,6 +19,7 @@ import { ResidualFSQ, residualFSQSchema, type ResidualFSQConfigInput } from './r
 import { ResidualLFQ, residualLFQSchema, type ResidualLFQConfigInput } from './residual-lfq.js';
 import { ResidualVQ, rvqSchema, type RVQConfigInput } from './rvq.js';
 import { SimVQ, simvqSchema, type SimVQConfigInput } from './simvq.js';
+import { RandomProjectionQuantizer, randomProjectionSchema, type RandomProjectionConfigInput } from './random-projection.js';
 import { QuantizerConfigError } from './types.js';
 import { VectorQuantizer, vqSchema, type VQConfigInput } from './vq.js';
 
@@ -37,6 +38,7 @@ export * from './residual-fsq.js';
 export * from './residual-lfq.js';
 export * from './grouped.js';
 export * from './latent-quantization.js';
+export * from './random-projection.js';
 
 // Configs are the schemas' input types (fields with defaults optional, nested
 // layer configs too); the factories receive them with defaults filled in.
@@ -55,6 +57,7 @@ declare module '@zoo/core' {
     'quantizer:residual-lfq': { config: ResidualLFQConfigInput; instance: ResidualLFQ };
     'quantizer:grouped': { config: GroupedConfigInput; instance: GroupedQuantizer };
     'quantizer:latent-quantization': { config: LatentQuantizationConfigInput; instance: LatentQuantization };
+    'quantizer:random-projection': { config: RandomProjectionConfigInput; instance: RandomProjectionQuantizer };
   }
 }
 
@@ -82,6 +85,9 @@ const vqRecipe = (c: Required<QuantizerChoice>) =>
  * 0.005–0.1 (0 lets it fall to 0.70).
  */
 export const LFQ_ENTROPY_WEIGHT = 0.02;
+
+/** Width of the random projection in a tokenizer: 16, the code width of BEST-RQ (Chiu et al. 2022: 8192 codes of 16 dimensions). */
+export const RANDOM_PROJECTION_CODEBOOK_DIM = 16;
 
 /** Registers every quantizer of the package into `target` (default: the process-wide registry). Idempotent per name. */
 export function registerQuantizers(target: Registry = registry): void {
@@ -183,5 +189,12 @@ export function registerQuantizers(target: Registry = registry): void {
     reference: `${REFERENCE} LatentQuantize; Hsu et al. 2023 (arXiv 2305.18378)`,
     // The FSQ paper's levels for K (same grid sizes as fsq), projected when their count differs from the width.
     defaults: (c) => ({ dim: c.dim, levels: fsqLevelsFor(c.codebookSize), seed: c.seed }),
+  }, target);
+  registerQuantizer('random-projection', (c) => new RandomProjectionQuantizer(c), {
+    schema: randomProjectionSchema,
+    description: 'BEST-RQ random-projection quantizer: frozen LayerNorm + random projection + random unit codes pick the index; a learned output embedding decodes it (ours)',
+    reference: `${REFERENCE} RandomProjectionQuantizer (indices); Chiu et al. 2022 (arXiv 2202.01855); decode embedding and its VQ-VAE losses ours`,
+    // One codebook of K codes, 16-wide projection (BEST-RQ's code width), commitment 0.25 as vq.
+    defaults: (c) => ({ dim: c.dim, codebookSize: c.codebookSize, codebookDim: RANDOM_PROJECTION_CODEBOOK_DIM, seed: c.seed }),
   }, target);
 }
