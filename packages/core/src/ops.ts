@@ -92,6 +92,13 @@ export interface Ops {
   square(x: Tensor): Tensor;
   tanh(x: Tensor): Tensor;
   sigmoid(x: Tensor): Tensor;
+  /**
+   * x * sigmoid(x) (SiLU / swish). The onnx engine runs it as one fused node
+   * forward and differentiates it with one rule, g s (1 + x - y) with
+   * s = sigmoid(x) recomputed: 5 nodes instead of the composite's 6, and no
+   * sigmoid output kept alive from the forward pass.
+   */
+  silu(x: Tensor): Tensor;
   erf(x: Tensor): Tensor;
   relu(x: Tensor): Tensor;
   leakyRelu(x: Tensor, alpha: number): Tensor;

@@ -53,6 +53,10 @@ const cases: [string, Fn, number[], number[]][] = [
     const n = o.normalizeLast(o.reshape(h, [2, 3, 36]), 1e-5);
     return o.sum(o.mul(n, o.tanh(n)));
   }, [2, 2, 6, 6], [3, 2, 3, 3]],
+  ['silu (its VJP rule reads its own output: differentiated again)', (o, x, w) => {
+    const h = o.conv(x, w, undefined, { padding: 1 });
+    return o.sum(o.mul(o.silu(h), o.tanh(h)));
+  }, [2, 2, 6, 6], [3, 2, 3, 3]],
   ['reflect pad, strided slice, concat, convTranspose, transpose', (o, x, w) => {
     const p = o.pad(x, [[0, 0], [0, 0], [1, 1], [2, 1]], 'reflect');
     const s = o.slice(p, [0, 1], [7, 6], [2, 3], [2, 1]);

@@ -93,6 +93,7 @@ const CASES: Record<string, GradCase> = {
   Reciprocal: unary((o, x) => o.rsqrt(x), (r) => ({ x: uniform(r, [3, 4], 0.5, 2) })),
   Tanh: unary((o, x) => o.tanh(x)),
   Sigmoid: unary((o, x) => o.sigmoid(x)),
+  Silu: unary((o, x) => o.silu(x), (r) => ({ x: randn(r, [3, 4]) })),
   Erf: unary((o, x) => o.erf(x)),
   Relu: unary((o, x) => o.relu(x), (r) => ({ x: awayFromZero(r, [3, 4]) })),
   LeakyRelu: unary((o, x) => o.leakyRelu(x, 0.2), (r) => ({ x: awayFromZero(r, [3, 4]) })),

@@ -43,6 +43,7 @@ const cases: Case[] = [
   }, { z: rand([2, 3, 5], 6, -2, 2) }, ['z']],
   ['normalizeLast (fused LayerNorm; the WebGPU graphs recompute its gradient\'s InvStdDev)', (o, { z }) =>
     o.mul(o.normalizeLast(z!, 1e-5), o.tanh(z!)), { z: rand([2, 3, 5], 15, -2, 2) }, ['z']],
+  ['silu (Sigmoid + Mul forward, its one-rule gradient)', (o, { z }) => o.mul(o.silu(z!), o.tanh(z!)), { z: rand([2, 3, 5], 16, -4, 4) }, ['z']],
   ['argmax argmin oneHot gather matmul stopGradient', (o, { e, q, idx }) => {
     const rows = o.gather(e!, idx!, 0);
     const logits = o.matmul(q!, e!, false, true);

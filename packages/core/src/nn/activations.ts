@@ -7,7 +7,7 @@ import { Block } from './layer.js';
 
 /** x * sigmoid(x) (torch.nn.SiLU / swish, used by VQGAN as `nonlinearity`). */
 export function silu(ops: Ops, x: Tensor): Tensor {
-  return ops.mul(x, ops.sigmoid(x));
+  return ops.silu(x);
 }
 
 /** Exact GELU, 0.5 x (1 + erf(x / √2)) (torch's default approximate='none'). */

@@ -40,6 +40,12 @@ function emitNode(e: Emitter, n: Node, webgpu: boolean, companions: Companions):
   switch (n.op) {
     case 'LeakyRelu':
       return e.node(n.op, ins, [out], [float('alpha', num(n, 'alpha'))]);
+    case 'Silu': {
+      // standard ops (any runtime reads them); onnxruntime fuses the pair into one QuickGelu node
+      const sig = e.fresh('siluSigmoid');
+      e.node('Sigmoid', [x], [sig]);
+      return e.node('Mul', [x, sig], [out]);
+    }
     case 'Clip':
       return e.node(n.op, [x, e.scalar(num(n, 'min'), 'float32'), e.scalar(num(n, 'max'), 'float32')], [out]);
     case 'Cast':

@@ -130,6 +130,11 @@ export class TraceOps implements SymOps {
   square(x: Tensor): Sym { return this.mul(x, x); }
   tanh(x: Tensor): Sym { return this.unary('Tanh', x); }
   sigmoid(x: Tensor): Sym { return this.unary('Sigmoid', x); }
+  silu(x: Tensor): Sym {
+    const s = this.sym(x, 'silu');
+    if (s.dtype !== 'float32') throw new ShapeError('silu', 'a float32 tensor', s.shape);
+    return this.emit('Silu', [s], {}, s.shape, 'float32');
+  }
   erf(x: Tensor): Sym { return this.unary('Erf', x); }
   relu(x: Tensor): Sym { return this.unary('Relu', x); }
   leakyRelu(x: Tensor, alpha: number): Sym { return this.unary('LeakyRelu', x, { alpha }); }

@@ -74,6 +74,8 @@ export const VJP: Readonly<Record<string, VjpRule>> = {
   Reciprocal: ({ o, g, y }) => [o.neg(o.mul(g, o.mul(y, y)))],
   Tanh: ({ o, g, y }) => [o.mul(g, o.sub(1, o.mul(y, y)))],
   Sigmoid: ({ o, g, y }) => [o.mul(g, o.mul(y, o.sub(1, y)))],
+  // d/dx x s(x) = s + x s (1 - s) = s (1 + x - y); s recomputed rather than kept from the forward pass
+  Silu: ({ o, g, x: [a], y }) => [o.mul(o.mul(g, o.sigmoid(a!)), o.add(o.sub(a!, y), 1))],
   Erf: ({ o, g, x: [a] }) => [o.mul(g, o.mul(o.exp(o.neg(o.mul(a!, a!))), 2 / Math.sqrt(Math.PI)))],
   Relu: ({ o, g, x: [a] }) => [selectByMask(o, g, o.greater(a!, 0))],
   LeakyRelu: ({ o, g, x: [a], attrs }) => [o.where(o.greater(a!, 0), g, o.mul(g, attrs.alpha as number))],

@@ -133,6 +133,10 @@ export class TfjsOps implements Ops {
   sigmoid(x: Tensor): Tensor {
     return wrap(tf.sigmoid(unwrap(x)));
   }
+  /** Composed from taped ops, so tfjs differentiates it (to any order) like the rest. */
+  silu(x: Tensor): Tensor {
+    return this.mul(x, this.sigmoid(x));
+  }
   erf(x: Tensor): Tensor {
     return wrap(tf.erf(unwrap(x)));
   }
