@@ -49,6 +49,26 @@ describe('videogpt-vqvae', () => {
     expect(relErr(out.recon.data, fx.recon.data)).toBeLessThanOrEqual(1e-5);
   });
 
+  it("round-trips the checkpoint's state dict strictly, BatchNorm num_batches_tracked included", async () => {
+    const { stateDict, object } = await readTorchCheckpoint(ckptPath);
+    const counters = Object.keys(stateDict).filter((k) => k.endsWith('.num_batches_tracked'));
+    expect(counters).toContain('encoder.res_stack.0.block.0.num_batches_tracked');
+    // Upstream saved 0 everywhere; a distinct value shows the counter is loaded, not re-initialized.
+    const edited = { ...stateDict, 'encoder.res_stack.0.block.0.num_batches_tracked': HostTensor.from([7], []) };
+    const sd = VideoGptVQVAE.fromStateDict(edited, ckptPath, { checkpoint: object }).stateDict();
+    expect(Object.keys(sd).sort()).toEqual(Object.keys(stateDict).sort());
+    for (const [k, t] of Object.entries(edited)) {
+      expect(sd[k]!.shape).toEqual(t.shape);
+      expect(Array.from(sd[k]!.data)).toEqual(Array.from(t.data));
+    }
+    // Strict like torch.load_state_dict(strict=True): a state dict without the counter is refused, naming it.
+    const without = { ...stateDict };
+    delete without['decoder.res_stack.1.num_batches_tracked'];
+    const err = catchErr(() => VideoGptVQVAE.fromStateDict(without, 'edited.ckpt', { downsample: [2, 4, 4] }));
+    expect(err).toBeInstanceOf(PretrainedArchitectureError);
+    expect(err!.missing).toEqual(['decoder.res_stack.1.num_batches_tracked']);
+  });
+
   it('needs the strides when the checkpoint does not record them, and lists keys of another architecture', async () => {
     const { stateDict } = await readTorchCheckpoint(ckptPath);
     expect(() => VideoGptVQVAE.fromStateDict(stateDict, 'x.ckpt')).toThrow(PretrainedError);

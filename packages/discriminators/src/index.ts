@@ -1,11 +1,10 @@
 /**
- * @zoo/discriminators: PatchGAN (taming NLayerDiscriminator, with the
- * BatchNorm it needs), MAGVIT's 3D StyleGAN discriminator and a per-frame
+ * @zoo/discriminators: PatchGAN (taming NLayerDiscriminator; its BatchNorm is
+ * @zoo/core's), MAGVIT's 3D StyleGAN discriminator and a per-frame
  * wrapper for image discriminators on video. Importing the package registers
  * the `discriminator` kinds: patchgan, stylegan3d, frame-patchgan.
  */
 export * from './errors.js';
-export * from './batch-norm.js';
 export * from './patchgan.js';
 export * from './stylegan3d.js';
 export * from './frame-discriminator.js';

@@ -12,10 +12,10 @@
  * Hidden convs have no bias when followed by BatchNorm (taming's use_bias),
  * and a bias otherwise. Init follows taming's weights_init: conv weights
  * N(0, 0.02), norm weights N(1, 0.02), norm biases 0; conv biases keep
- * PyTorch's default init.
+ * PyTorch's default init. BatchNorm is core's (torch.nn.BatchNorm2d semantics:
+ * running statistics updated in train mode, used in eval mode).
  */
-import { Block, Conv2d, GroupNorm, LeakyReLU, Rng, Sequential, checkChannelsFirst, type Layer, type Module, type Ops, type Tensor } from '@zoo/core';
-import { BatchNorm } from './batch-norm.js';
+import { BatchNorm, Block, Conv2d, GroupNorm, LeakyReLU, Rng, Sequential, checkChannelsFirst, type Layer, type Module, type Ops, type Tensor } from '@zoo/core';
 import { DiscriminatorConfigError } from './errors.js';
 import { initConstant, initNormal } from './init.js';
 

@@ -7,7 +7,9 @@
  *   Decoder: res_stack as above, convts.{i}.convt (4x4x4 transposed, ReLU between)
  * "Same" padding as upstream: total k − s per dim, the odd part in front,
  * for the transposed convs too (padded input, then ConvTranspose with padding k − 1).
- * BatchNorm runs on its running statistics in eval mode (see core BatchNorm).
+ * BatchNorm is core's (torch.nn.BatchNorm3d: running statistics in eval mode,
+ * batch statistics and the running update in train mode; keys include
+ * num_batches_tracked, as upstream's state dicts do).
  */
 import { AxialAttention, BatchNorm, ConvNd, ConvTransposeNd, Module, type Ops, type Rng, type Tensor } from '@zoo/core';
 

@@ -5,7 +5,9 @@
  * encoder.*, decoder.*, pre_vq_conv.conv.*, post_vq_conv.conv.*, and the
  * codebook buffers codebook.embeddings [n_codes, D], codebook.N,
  * codebook.z_avg (EMA statistics: loaded and kept, not used for coding).
- * BatchNorm `num_batches_tracked` counters are dropped.
+ * BatchNorm `num_batches_tracked` counters are loaded like every other key
+ * (core BatchNorm keeps PyTorch's full key set), so the state dict loads
+ * strictly and `stateDict()` gives back the checkpoint's keys.
  *
  * Widths (n_hiddens, n_res_layers, embedding_dim, n_codes) are read off the
  * shapes; the per-dim strides are not visible in them, so `downsample` comes
@@ -93,9 +95,8 @@ export class VideoGptVQVAE extends Module implements PretrainedModel {
     if (!downsample) {
       throw new PretrainedError(`${source}: no hyper_parameters.args.downsample in the checkpoint; VideoGPT's strides are not visible in the weights, pass downsample (e.g. [4, 4, 4])`);
     }
-    const sd = Object.fromEntries(Object.entries(stateDict).filter(([k]) => !k.endsWith('.num_batches_tracked')));
-    const model = new VideoGptVQVAE(VideoGptVQVAE.configFrom(sd, downsample));
-    loadStrict(model, sd, 'videogpt-vqvae', source);
+    const model = new VideoGptVQVAE(VideoGptVQVAE.configFrom(stateDict, downsample));
+    loadStrict(model, stateDict, 'videogpt-vqvae', source);
     return model.eval();
   }
 
