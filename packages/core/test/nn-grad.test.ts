@@ -45,7 +45,8 @@ async function gradsOn(engine: Engine, model: Module & Layer, x: HostTensor, r: 
 class CausalUpsampler extends Block {
   readonly conv = this.child('conv', new CausalConv3d(2, 8, 3, { rng: new Rng(2) }));
   forward(ops: Ops, x: Tensor): Tensor {
-    return depthToSpace3d(ops, ops.leakyRelu(this.conv.forward(ops, x), 0.2), [2, 1, 1]);
+    // time and space (8 = 2·2·2 channels per output channel): both of depthToSpace3d's steps get gradients
+    return depthToSpace3d(ops, ops.leakyRelu(this.conv.forward(ops, x), 0.2), [2, 2, 2]);
   }
 }
 

@@ -64,6 +64,9 @@ describe.each(ENGINE_NAMES)('resampling and attention on %s', (name) => {
     const x = randn(rng, [2, 8, 2, 3]);
     const want = tabulate([2, 2, 4, 6], ([n, c, h, w]) => at(x, [n!, c! * 4 + (h! % 2) * 2 + (w! % 2), h! >> 1, w! >> 1]));
     expectClose(await applyFn(engine, (o, t) => depthToSpace2d(o, t, 2), x), want, { rtol: 0, atol: 0 });
+    const xr3 = randn(rng, [1, 18, 2, 3]);
+    const wantR3 = tabulate([1, 2, 6, 9], ([n, c, h, w]) => at(xr3, [n!, c! * 9 + (h! % 3) * 3 + (w! % 3), Math.floor(h! / 3), Math.floor(w! / 3)]));
+    expectClose(await applyFn(engine, (o, t) => depthToSpace2d(o, t, 3), xr3), wantR3, { rtol: 0, atol: 0 });
     const x3 = randn(rng, [1, 16, 2, 2, 3]);
     const want3 = tabulate([1, 2, 4, 4, 6], ([n, c, t, h, w]) =>
       at(x3, [n!, ((c! * 2 + (t! % 2)) * 2 + (h! % 2)) * 2 + (w! % 2), t! >> 1, h! >> 1, w! >> 1]),

@@ -50,7 +50,13 @@ export function depthToSpace2d(ops: Ops, x: Tensor, r: number): Tensor {
   const [n, cr, h, w] = x.shape as [number, number, number, number];
   if (cr % (r * r)) throw new ShapeError('depthToSpace2d', `[N, C*${r * r}, H, W]`, x.shape);
   const c = cr / (r * r);
-  const y = ops.transpose(ops.reshape(x, [n, c, r, r, h, w]), [0, 1, 4, 2, 5, 3]);
+  // Not one 6-D transpose (onnxruntime's element-by-element path): j is interleaved by concatenating its
+  // r slices on a new last axis (concat and its split-gradient have fast kernels for that; a transpose
+  // moving j innermost does not), then one transpose moves i past the h rows, whole (w, j) rows at a time
+  const x4 = ops.reshape(x, [n * c, r, r, h * w]);
+  const slices = Array.from({ length: r }, (_, j) => ops.reshape(ops.slice(x4, [j], [j + 1], [2]), [n * c, r, h * w, 1]));
+  const inner = r > 1 ? ops.concat(slices, 3) : slices[0]!; // [nc, i, (h w), j]
+  const y = ops.transpose(ops.reshape(inner, [n * c, r, h, w * r]), [0, 2, 1, 3]); // [nc, h, i, (w j)]
   return ops.reshape(y, [n, c, h * r, w * r]);
 }
 
