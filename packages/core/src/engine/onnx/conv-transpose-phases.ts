@@ -55,9 +55,23 @@ export function convTransposeByPhases(o: SymOps, x: Sym, w: Sym, a: ConvTranspos
     // phase r has xs + taps - 1 valid rows; pad to the common row count
     return o.pad(z, z.shape.map((d, i) => (i < 2 ? [0, 0] : [0, m[i - 2]! - d]) as [number, number]));
   });
-  const stacked = o.reshape(o.concat(parts.map((p) => o.reshape(p, [1, ...p.shape])), 0), [...a.strides, x.shape[0]!, cout, ...m]);
-  // [s1..sn, N, C, m1..mn] -> [N, C, m1, s1, ..., mn, sn]
-  const perm = [n, n + 1, ...Array.from({ length: n }, (_, i) => [n + 2 + i, i]).flat()];
+  // Interleave. The last axis's phases go onto a new innermost axis by one concat per phase of the other
+  // axes (fast kernels for it and its split-gradient); the other axes' phases then move in by a transpose
+  // whose innermost block is a whole interleaved row, [s1..s(n-1), N, C, m1..m(n-1), L] ->
+  // [N, C, m1, s1, ..., m(n-1), s(n-1), L]. One transpose over all phases (an innermost axis of sn
+  // elements) runs onnxruntime's element-by-element path.
+  const sl = a.strides[n - 1]!;
+  const rowLen = m[n - 1]! * sl;
+  const lead = a.strides.slice(0, n - 1);
+  const rows: Sym[] = [];
+  for (let i = 0; i < parts.length; i += sl) {
+    const group = parts.slice(i, i + sl).map((p) => o.reshape(p, [...p.shape, 1]));
+    const row = group.length > 1 ? o.concat(group, n + 2) : group[0]!;
+    rows.push(o.reshape(row, [1, x.shape[0]!, cout, ...m.slice(0, n - 1), rowLen]));
+  }
+  const stacked = o.reshape(rows.length > 1 ? o.concat(rows, 0) : rows[0]!, [...lead, x.shape[0]!, cout, ...m.slice(0, n - 1), rowLen]);
+  const k = n - 1;
+  const perm = [k, k + 1, ...Array.from({ length: k }, (_, i) => [k + 2 + i, i]).flat(), 2 * k + 2];
   const inter = o.reshape(o.transpose(stacked, perm), [x.shape[0]!, cout, ...m.map((d, i) => d * a.strides[i]!)]);
   const begin = a.pads.slice(0, n);
   const len = xs.map((_, i) => full[i]! - a.pads[i]! - a.pads[n + i]! + a.outputPadding[i]!);
