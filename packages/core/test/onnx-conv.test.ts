@@ -41,6 +41,7 @@ const convCases: ConvCase[] = [
   { name: '3d stride 1 pad 1', x: [1, 2, 3, 4, 4], w: [3, 2, 3, 3, 3], stride: [1, 1, 1], pads: [[1, 1], [1, 1], [1, 1]], dilation: [1, 1, 1], groups: 1, bias: true },
   { name: '3d causal pad, stride [1, 2, 2]', x: [1, 2, 3, 5, 5], w: [2, 2, 3, 3, 3], stride: [1, 2, 2], pads: [[2, 0], [1, 1], [1, 1]], dilation: [1, 1, 1], groups: 1, bias: true },
   // the weight gradient's last-axis-on-g path (ungrouped, last axis stride 1, no dilation there):
+  { name: '1d k3 batch 2, stride 1 (last-axis path, channels-first input side)', x: [2, 3, 7], w: [4, 3, 3], stride: [1], pads: [[1, 2]], dilation: [1], groups: 1, bias: true },
   { name: '1d k3 batch 1, asymmetric pad (last-axis path, one chunk)', x: [1, 3, 6], w: [2, 3, 3], stride: [1], pads: [[2, 0]], dilation: [1], groups: 1, bias: false },
   { name: '2d stride [2, 1], dilation [2, 1], asymmetric pads (last-axis path)', x: [3, 2, 7, 5], w: [3, 2, 2, 4], stride: [2, 1], pads: [[1, 0], [2, 1]], dilation: [2, 1], groups: 1, bias: true },
   { name: '3d batch 2, kernel [2, 3, 2], causal time pad (last-axis path)', x: [2, 3, 3, 4, 3], w: [2, 3, 2, 3, 2], stride: [1, 1, 1], pads: [[1, 0], [1, 1], [0, 1]], dilation: [1, 1, 1], groups: 1, bias: true },

@@ -4,8 +4,9 @@
  *   kernel (measured 1.9x faster than ConvTranspose in 2D, 10x in 3D);
  *   strided convs use ConvTranspose, the exact adjoint, or in 3D its
  *   per-phase decomposition into Convs (conv-transpose-phases.ts);
- * - weight gradient: strided slices of the channels-last padded input, each
- *   contracted with the output gradient by a chunked batched MatMul (measured
+ * - weight gradient: strided slices of the padded input (channels-last, or
+ *   NCHW for 1-D/2-D batches), each contracted with the output gradient by a
+ *   batched MatMul (measured
  *   ~3x faster than the transposed-convolution trick and ~1.3x faster than
  *   one im2col Gemm, which pays for a large concat). When the last axis has
  *   stride 1 and no dilation, its taps ride on the output gradient instead
@@ -192,15 +193,22 @@ function weightGradLastAxisOnG(o: SymOps, x: Sym, g: Sym, wShape: readonly numbe
   const shifted = Array.from({ length: kw }, (_, j) => o.pad(g, [[0, 0], [0, 0], ...noPad, [j, kw - 1 - j]]));
   const gk = o.concat(shifted, 1); // [N, kw*Cout, ...leadOut, wx]: G[.., w, (j, o)] = g(.., w - j, o)
   const gc = batch > 1 ? o.reshape(gk, [chunks, kw * cout, perChunk]) : o.transpose(o.reshape(gk, [kw * cout, chunks, perChunk]), [1, 0, 2]);
-  const sliceAxes = Array.from({ length: n }, (_, i) => i + 1);
-  const toLast = [0, ...spatialAxes(x.shape.length), 1];
-  const xl = o.pad(o.transpose(x, toLast), [[0, 0], ...padPairs, [0, 0]]); // [N, ...padded, Cin]
+  // The input's side: one slice per tap of the other axes. 1-D/2-D with a batch: straight from NCHW, one
+  // GEMM per image against the slice transposed (no channels-last copy of x; measured faster there). 3-D,
+  // or one image: channels-last, where a slice copies long rows and the GEMM splits the reduction.
   const leadTaps = kernelTaps(kernel.slice(0, last));
+  const channelsFirst = batch > 1 && n <= 2;
+  const xp = channelsFirst
+    ? o.pad(x, [[0, 0], [0, 0], ...padPairs])
+    : o.pad(o.transpose(x, [0, ...spatialAxes(x.shape.length), 1]), [[0, 0], ...padPairs, [0, 0]]);
+  const sliceAxes = Array.from({ length: n }, (_, i) => i + (channelsFirst ? 2 : 1));
   const parts = leadTaps.map((tap) => {
     const begin = [...tap.map((t, i) => t * a.dilations[i]!), 0];
     const end = [...begin.slice(0, last).map((b, i) => b + (leadOut[i]! - 1) * a.strides[i]! + 1), wx];
-    const s = o.slice(xl, begin, end, sliceAxes, [...a.strides.slice(0, last), 1]);
-    return o.matmul(gc, o.reshape(s, [chunks, perChunk, cin])); // [chunks, kw * Cout, Cin]
+    const s = o.slice(xp, begin, end, sliceAxes, [...a.strides.slice(0, last), 1]);
+    return channelsFirst
+      ? o.matmul(gc, o.reshape(s, [chunks, cin, perChunk]), false, true) // [N, kw * Cout, Cin]
+      : o.matmul(gc, o.reshape(s, [chunks, perChunk, cin])); // [chunks, kw * Cout, Cin]
   });
   const summed = o.sum(parts.length > 1 ? o.concat(parts, 1) : parts[0]!, 0); // [(tap, j, Cout), Cin]
   const perTap = o.reshape(summed, [leadTaps.length, kw, cout, cin]);
