@@ -6,12 +6,12 @@
  *   per-phase decomposition into Convs (conv-transpose-phases.ts);
  * - weight gradient: strided slices of the padded input (channels-last, or
  *   NCHW for 1-D/2-D batches), each contracted with the output gradient by a
- *   batched MatMul (measured
- *   ~3x faster than the transposed-convolution trick and ~1.3x faster than
- *   one im2col Gemm, which pays for a large concat). When the last axis has
+ *   batched MatMul (measured ~3x faster than the transposed-convolution
+ *   trick and ~1.3x faster than one im2col Gemm, which pays for a large
+ *   concat). When the last axis has
  *   stride 1 and no dilation, its taps ride on the output gradient instead
  *   (weightGradLastAxisOnG), so a 3x3x3 kernel needs 9 input slices, not 27
- *   (docs/benchmarks.md, 2026-12-05 05:10);
+ *   (docs/benchmarks.md, 2026-12-05 A/Bs);
  * - max pooling: the window tap that produced the max (first one on ties,
  *   like PyTorch) receives the gradient; the taps' shares are scattered back
  *   by one depthwise ConvTranspose, as average pooling's are.
