@@ -8,10 +8,9 @@
  *   NCHW for 1-D/2-D batches), each contracted with the output gradient by a
  *   batched MatMul (measured ~3x faster than the transposed-convolution
  *   trick and ~1.3x faster than one im2col Gemm, which pays for a large
- *   concat). When the last axis has
- *   stride 1 and no dilation, its taps ride on the output gradient instead
- *   (weightGradLastAxisOnG), so a 3x3x3 kernel needs 9 input slices, not 27
- *   (docs/benchmarks.md, 2026-12-05 A/Bs);
+ *   concat). When the last axis has stride 1 and no dilation, its taps ride
+ *   on the output gradient instead (weightGradLastAxisOnG), so a 3x3x3
+ *   kernel needs 9 input slices, not 27 (docs/benchmarks.md, 2026-12-05 A/Bs);
  * - max pooling: the window tap that produced the max (first one on ties,
  *   like PyTorch) receives the gradient; the taps' shares are scattered back
  *   by one depthwise ConvTranspose, as average pooling's are.
@@ -85,6 +84,12 @@ export function convInputGrad(o: SymOps, g: Sym, w: Sym, xShape: readonly number
   });
 }
 
+/** [begin, end) of the strided input window a kernel tap reads, on the first tap.length spatial axes. */
+function tapWindow(tap: readonly number[], outSp: readonly number[], a: ConvAttrs): [number[], number[]] {
+  const begin = tap.map((t, i) => t * a.dilations[i]!);
+  return [begin, begin.map((b, i) => b + (outSp[i]! - 1) * a.strides[i]! + 1)];
+}
+
 /** Largest divisor of n that is <= cap. */
 function divisorUpTo(n: number, cap: number): number {
   for (let d = Math.min(cap, n); d > 1; d--) if (n % d === 0) return d;
@@ -114,15 +119,12 @@ export function convWeightGrad(o: SymOps, x: Sym, g: Sym, wShape: readonly numbe
     const need = (outSp[i]! - 1) * a.strides[i]! + (kernel[i]! - 1) * a.dilations[i]! + 1;
     return [b, Math.max(e, need - x.shape[2 + i]! - b)] as [number, number];
   });
-  const taps = kernelTaps(kernel);
-  const window = (tap: number[]): [number[], number[]] => {
-    const begin = tap.map((t, i) => t * a.dilations[i]!);
-    return [begin, begin.map((b, i) => b + (outSp[i]! - 1) * a.strides[i]! + 1)];
-  };
   const last = n - 1;
   if (G === 1 && kernel[last]! > 1 && a.strides[last] === 1 && a.dilations[last] === 1) {
     return weightGradLastAxisOnG(o, x, g, wShape, a, padPairs);
   }
+  const taps = kernelTaps(kernel);
+  const window = (tap: number[]): [number[], number[]] => tapWindow(tap, outSp, a);
   if (G === 1) {
     // chunks along N, or along the first output dim at batch size 1
     const byBatch = divisorUpTo(batch, 8);
@@ -163,15 +165,16 @@ export function convWeightGrad(o: SymOps, x: Sym, g: Sym, wShape: readonly numbe
 
 /**
  * Ungrouped weight gradient when the last spatial axis has stride 1 and no
- * dilation: that axis's kw taps move to the output-gradient side. g goes
- * channels-last once, zero-padded by kw-1 on that axis at both ends, and its
- * kw shifted windows are concatenated on channels, G [rows, kw*Cout]. Then
- * each tap of the other axes needs ONE slice of the padded input, X [rows,
- * Cin] (full window width), and one MatMul G^T X gives that tap's kw weight
- * slices at once: for w' = w - j, G[(.., w), (j, o)] X[(.., w), i] sums
- * g(.., w', o) x(.., w' + j, i), and G is zero where w - j is off the row.
- * A 3x3x3 kernel takes 9 input slices instead of 27, each MatMul has a 3x
- * taller left operand, and the input is read a third as often.
+ * dilation: that axis's kw taps move to the output-gradient side. g is
+ * zero-padded to the input window's width wx = out + kw - 1 in kw shifted
+ * ways (j zeros before, kw-1-j after), concatenated on channels: G [(j, o),
+ * rows]. Then each tap of the other axes needs ONE slice of the padded
+ * input, X [rows, Cin] (full window width), and one MatMul G X gives that
+ * tap's kw weight slices at once: for w' = w - j, G[(j, o), (.., w)]
+ * X[(.., w), i] sums g(.., w', o) x(.., w' + j, i), and G is zero where
+ * w - j is off the row. A 3x3x3 kernel takes 9 input slices instead of 27,
+ * each MatMul has a kw-times taller left operand, and the input is read
+ * 1/kw as often.
  */
 function weightGradLastAxisOnG(o: SymOps, x: Sym, g: Sym, wShape: readonly number[], a: ConvAttrs, padPairs: [number, number][]): Sym {
   const n = x.shape.length - 2;
@@ -203,9 +206,8 @@ function weightGradLastAxisOnG(o: SymOps, x: Sym, g: Sym, wShape: readonly numbe
     : o.pad(o.transpose(x, [0, ...spatialAxes(x.shape.length), 1]), [[0, 0], ...padPairs, [0, 0]]);
   const sliceAxes = Array.from({ length: n }, (_, i) => i + (channelsFirst ? 2 : 1));
   const parts = leadTaps.map((tap) => {
-    const begin = [...tap.map((t, i) => t * a.dilations[i]!), 0];
-    const end = [...begin.slice(0, last).map((b, i) => b + (leadOut[i]! - 1) * a.strides[i]! + 1), wx];
-    const s = o.slice(xp, begin, end, sliceAxes, [...a.strides.slice(0, last), 1]);
+    const [begin, end] = tapWindow(tap, leadOut, a);
+    const s = o.slice(xp, [...begin, 0], [...end, wx], sliceAxes, [...a.strides.slice(0, last), 1]);
     return channelsFirst
       ? o.matmul(gc, o.reshape(s, [chunks, cin, perChunk]), false, true) // [N, kw * Cout, Cin]
       : o.matmul(gc, o.reshape(s, [chunks, perChunk, cin])); // [chunks, kw * Cout, Cin]
