@@ -26,18 +26,28 @@ export function upsampleNearest(ops: Ops, x: Tensor, scale: number | readonly nu
   for (let i = 0; i < spatial; i++) {
     const f = s[i]!;
     if (f === 1) continue;
-    const axis = i + 2;
-    const shape = y.shape;
-    const pre = prod(shape.slice(0, axis + 1));
-    const post = prod(shape.slice(axis + 1));
-    // f copies concatenated, not a broadcast (Expand, or Mul by ones): ORT's
+    // f copies interleaved, not a broadcast (Expand, or Mul by ones): ORT's
     // broadcasting kernels take ~12x longer than Concat on these shapes (and
     // tfjs-wasm's Tile is slow); the gradient is f slices summed.
-    const col = ops.reshape(y, [pre, 1, post]);
-    const expanded = ops.concat(new Array<Tensor>(f).fill(col), 1);
-    y = ops.reshape(expanded, [...shape.slice(0, axis), shape[axis]! * f, ...shape.slice(axis + 1)]);
+    y = interleave(ops, new Array<Tensor>(f).fill(y), i + 2);
   }
   return y;
+}
+
+/**
+ * Same-shaped parts [.., D, ..] -> [.., D*k, ..] along `axis`, element d*k + j
+ * from parts[j]: one Concat on a unit axis inserted after `axis`. Interleaving
+ * this way rather than by a transpose that moves a small axis innermost keeps
+ * onnxruntime on its fast Concat (and Split-gradient) kernels instead of its
+ * element-by-element transpose.
+ */
+function interleave(ops: Ops, parts: readonly Tensor[], axis: number): Tensor {
+  if (parts.length === 1) return parts[0]!;
+  const shape = parts[0]!.shape;
+  const pre = prod(shape.slice(0, axis + 1));
+  const post = prod(shape.slice(axis + 1));
+  const cols = parts.map((p) => ops.reshape(p, [pre, 1, post]));
+  return ops.reshape(ops.concat(cols, 1), [...shape.slice(0, axis), shape[axis]! * parts.length, ...shape.slice(axis + 1)]);
 }
 
 /**
@@ -50,12 +60,11 @@ export function depthToSpace2d(ops: Ops, x: Tensor, r: number): Tensor {
   const [n, cr, h, w] = x.shape as [number, number, number, number];
   if (cr % (r * r)) throw new ShapeError('depthToSpace2d', `[N, C*${r * r}, H, W]`, x.shape);
   const c = cr / (r * r);
-  // Not one 6-D transpose (onnxruntime's element-by-element path): j is interleaved by concatenating its
-  // r slices on a new last axis (concat and its split-gradient have fast kernels for that; a transpose
-  // moving j innermost does not), then one transpose moves i past the h rows, whole (w, j) rows at a time
+  // Not one 6-D transpose (onnxruntime's element-by-element path): the column offset j is interleaved
+  // from its r slices, then one transpose moves the row offset i past the h rows, whole (w, j) rows at a time
   const x4 = ops.reshape(x, [n * c, r, r, h * w]);
-  const slices = Array.from({ length: r }, (_, j) => ops.reshape(ops.slice(x4, [j], [j + 1], [2]), [n * c, r, h * w, 1]));
-  const inner = r > 1 ? ops.concat(slices, 3) : slices[0]!; // [nc, i, (h w), j]
+  const slices = Array.from({ length: r }, (_, j) => ops.reshape(ops.slice(x4, [j], [j + 1], [2]), [n * c, r, h * w]));
+  const inner = interleave(ops, slices, 2); // [nc, i, (h w j)]
   const y = ops.transpose(ops.reshape(inner, [n * c, r, h, w * r]), [0, 2, 1, 3]); // [nc, h, i, (w j)]
   return ops.reshape(y, [n, c, h * r, w * r]);
 }
