@@ -59,12 +59,13 @@ for (const f of readdirSync(dir)) {
     const op = e.args?.op_name ?? '?';
     nodes++;
     total += e.dur;
+    const fl = flops(op, dims(e.args?.input_type_shape), dims(e.args?.output_type_shape));
     byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
-    flopsByOp.set(op, (flopsByOp.get(op) ?? 0) + flops(op, dims(e.args?.input_type_shape), dims(e.args?.output_type_shape)));
+    flopsByOp.set(op, (flopsByOp.get(op) ?? 0) + fl);
     const name = e.name.replace(/_kernel_time$/, '');
     const prev = byNode.get(name) ?? { op, dur: 0, flops: 0, io: `${shapes(e.args?.input_type_shape)} -> ${shapes(e.args?.output_type_shape)}` };
     prev.dur += e.dur;
-    prev.flops += flops(op, dims(e.args?.input_type_shape), dims(e.args?.output_type_shape));
+    prev.flops += fl;
     byNode.set(name, prev);
   }
 }
