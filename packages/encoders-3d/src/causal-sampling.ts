@@ -57,6 +57,10 @@ export class CausalDownsample extends Block {
     if (s === 2 && (x.shape[3]! % 2 || x.shape[4]! % 2)) throw new ShapeError(where, '[N, C, T, H, W] with even H and W', x.shape);
     if (this.opts.timeFactor === 2 && x.shape[2]! % 2 !== 1) throw new ShapeError(where, '[N, C, T = 1 + 2k, H, W]', x.shape);
     const { padMode, spatialPadMode } = this.opts;
+    // zeros go into the Conv node's pads (as in CausalConv3d)
+    if (padMode === 'constant' && spatialPadMode === 'constant') {
+      return this.conv.convolve(ops, x, [[2, 0], [1, 1], [1, 1]]);
+    }
     let y = x;
     if (padMode === spatialPadMode) {
       y = ops.pad(y, [[0, 0], [0, 0], [2, 0], [1, 1], [1, 1]], padMode);

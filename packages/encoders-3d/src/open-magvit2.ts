@@ -31,7 +31,7 @@ export class CausalConvBlock3d extends Module {
     this.pads = [[kernel - 1, 0], [s, s], [s, s]];
   }
   forward(ops: Ops, x: Tensor): Tensor {
-    return this.conv_1.forward(ops, ops.pad(x, [[0, 0], [0, 0], ...this.pads]));
+    return this.conv_1.convolve(ops, x, this.pads);
   }
 }
 

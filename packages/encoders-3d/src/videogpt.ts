@@ -34,7 +34,7 @@ export class SamePadConv3d extends Module {
     this.pads = samePads([kernel, kernel, kernel], stride);
   }
   forward(ops: Ops, x: Tensor): Tensor {
-    return this.conv.forward(ops, ops.pad(x, [[0, 0], [0, 0], ...this.pads]));
+    return this.conv.convolve(ops, x, this.pads);
   }
 }
 

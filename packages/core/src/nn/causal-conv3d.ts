@@ -85,6 +85,11 @@ export class CausalConv3d extends Block {
     if (this.spatialPadMode === 'reflect' && (x.shape[3]! <= ph || x.shape[4]! <= pw)) {
       throw new ShapeError(where, `H > ${ph} and W > ${pw} for reflect padding`, x.shape);
     }
+    // zeros go into the Conv node's pads: no padded copy of x, and the input gradient comes out unpadded
+    // (docs/benchmarks.md, 2026-12-05 08:07 A/B)
+    if (this.padMode === 'constant' && this.spatialPadMode === 'constant') {
+      return this.conv.convolve(ops, x, [[this.timePad, 0], [ph, ph], [pw, pw]]);
+    }
     let y = x;
     if (this.spatialPadMode === this.padMode) {
       y = ops.pad(y, [[0, 0], [0, 0], [this.timePad, 0], [ph, ph], [pw, pw]], this.padMode);

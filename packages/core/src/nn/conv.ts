@@ -83,13 +83,21 @@ export class ConvNd extends Block {
 
   forward(ops: Ops, x: Tensor): Tensor {
     checkChannelsFirst(`Conv${this.spatialDims}d(${this.inChannels}->${this.outChannels})`, x, this.spatialDims, this.inChannels);
-    let input = x;
-    let padding: [number, number][] = this.pads;
     if (this.paddingMode !== 'zeros' && this.pads.some(([a, b]) => a || b)) {
-      input = ops.pad(x, [[0, 0], [0, 0], ...this.pads], toPadMode(this.paddingMode));
-      padding = this.pads.map(() => [0, 0]);
+      return this.convolve(ops, ops.pad(x, [[0, 0], [0, 0], ...this.pads], toPadMode(this.paddingMode)), this.pads.map(() => [0, 0]));
     }
-    return ops.conv(input, ops.variable(this.weight), this.bias && ops.variable(this.bias), {
+    return this.convolve(ops, x, this.pads);
+  }
+
+  /**
+   * This layer's convolution with the given zero padding in place of its
+   * own. A wrapper that zero-pads x itself passes its padding here instead:
+   * in the Conv node it costs no padded copy of x, and the input gradient
+   * comes out unpadded (CausalConv3d, CausalDownsample).
+   */
+  convolve(ops: Ops, x: Tensor, padding: readonly (readonly [number, number])[]): Tensor {
+    checkChannelsFirst(`Conv${this.spatialDims}d(${this.inChannels}->${this.outChannels})`, x, this.spatialDims, this.inChannels);
+    return ops.conv(x, ops.variable(this.weight), this.bias && ops.variable(this.bias), {
       stride: this.stride,
       padding,
       dilation: this.dilation,

@@ -63,6 +63,7 @@ export class Downsample extends Block {
       if (f === 2 && x.shape[i + 2]! % 2) throw new ShapeError(where, 'even sizes in downsampled dims', x.shape);
     });
     const pads = this.factor.map((f): [number, number] => (f === 2 ? [0, 1] : [1, 1]));
+    if (this.paddingMode === 'zeros') return this.conv.convolve(ops, x, pads); // zeros: in the Conv node's pads
     const padded = ops.pad(x, [[0, 0], [0, 0], ...pads], toPadMode(this.paddingMode));
     return this.conv.forward(ops, padded);
   }
