@@ -73,7 +73,7 @@ export function depthToSpace2d(ops: Ops, x: Tensor, r: number): Tensor {
  * 3-D depth-to-space: [N, C*rt*rh*rw, T, H, W] -> [N, C, T*rt, H*rh, W*rw]
  * with channel order (c, pt, ph, pw) (einops
  * 'b (c pt ph pw) t h w -> b c (t pt) (h ph) (w pw)'). Done as a temporal
- * step then a per-frame 2-D step to keep ranks <= 6.
+ * step then one 2-D step over (t, h) rows, to keep ranks <= 6.
  */
 export function depthToSpace3d(ops: Ops, x: Tensor, factors: number | readonly number[]): Tensor {
   checkChannelsFirst('depthToSpace3d', x, 3, -1);
@@ -90,11 +90,10 @@ export function depthToSpace3d(ops: Ops, x: Tensor, factors: number | readonly n
   const t2 = t * rt;
   y = ops.reshape(y, [n, c * rs, t2, h, w]);
   if (rh === 1) return ops.reshape(y, [n, c, t2, h, w]);
-  // space: fold time into batch, pixel-shuffle each frame
-  y = ops.reshape(ops.transpose(y, [0, 2, 1, 3, 4]), [n * t2, c * rs, h, w]);
-  y = depthToSpace2d(ops, y, rh);
-  y = ops.reshape(y, [n, t2, c, h * rh, w * rw]);
-  return ops.transpose(y, [0, 2, 1, 3, 4]);
+  // space: one 2-D pixel shuffle whose rows are (t, h): output row i*rh + ph of frame t is row
+  // (t*h + i)*rh + ph of a single image with t2*h rows, so no frames-major round trip is needed
+  y = depthToSpace2d(ops, ops.reshape(y, [n, c * rs, t2 * h, w]), rh);
+  return ops.reshape(y, [n, c, t2, h * rh, w * rw]);
 }
 
 /** Average pooling with kernel = stride = `factor` (torch avg_pool with no padding). */
