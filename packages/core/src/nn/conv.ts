@@ -82,8 +82,8 @@ export class ConvNd extends Block {
   }
 
   forward(ops: Ops, x: Tensor): Tensor {
-    checkChannelsFirst(`Conv${this.spatialDims}d(${this.inChannels}->${this.outChannels})`, x, this.spatialDims, this.inChannels);
     if (this.paddingMode !== 'zeros' && this.pads.some(([a, b]) => a || b)) {
+      this.checkInput(x); // before the pad, whose own error would not name this layer
       return this.convolve(ops, ops.pad(x, [[0, 0], [0, 0], ...this.pads], toPadMode(this.paddingMode)), this.pads.map(() => [0, 0]));
     }
     return this.convolve(ops, x, this.pads);
@@ -91,18 +91,23 @@ export class ConvNd extends Block {
 
   /**
    * This layer's convolution with the given zero padding in place of its
-   * own. A wrapper that zero-pads x itself passes its padding here instead:
-   * in the Conv node it costs no padded copy of x, and the input gradient
-   * comes out unpadded (CausalConv3d, CausalDownsample).
+   * own. A wrapper that would zero-pad x itself passes its padding here
+   * instead: in the Conv node it costs no padded copy of x, and the input
+   * gradient comes out unpadded (the causal convs, taming's Downsample,
+   * VideoGPT's SamePadConv3d).
    */
   convolve(ops: Ops, x: Tensor, padding: readonly (readonly [number, number])[]): Tensor {
-    checkChannelsFirst(`Conv${this.spatialDims}d(${this.inChannels}->${this.outChannels})`, x, this.spatialDims, this.inChannels);
+    this.checkInput(x);
     return ops.conv(x, ops.variable(this.weight), this.bias && ops.variable(this.bias), {
       stride: this.stride,
       padding,
       dilation: this.dilation,
       groups: this.groups,
     });
+  }
+
+  private checkInput(x: Tensor): void {
+    checkChannelsFirst(`Conv${this.spatialDims}d(${this.inChannels}->${this.outChannels})`, x, this.spatialDims, this.inChannels);
   }
 }
 
