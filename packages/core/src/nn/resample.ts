@@ -8,10 +8,7 @@ import { ShapeError } from '../tensor.js';
 import type { Ops, Tensor } from '../ops.js';
 import { checkChannelsFirst, layoutName } from './checks.js';
 import { ntuple } from './init.js';
-
-function prod(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a * b, 1);
-}
+import { interleave } from './interleave.js';
 
 /**
  * Nearest-neighbour upsampling by integer factors (torch
@@ -32,22 +29,6 @@ export function upsampleNearest(ops: Ops, x: Tensor, scale: number | readonly nu
     y = interleave(ops, new Array<Tensor>(f).fill(y), i + 2);
   }
   return y;
-}
-
-/**
- * Same-shaped parts [.., D, ..] -> [.., D*k, ..] along `axis`, element d*k + j
- * from parts[j]: one Concat on a unit axis inserted after `axis`. Interleaving
- * this way rather than by a transpose that moves a small axis innermost keeps
- * onnxruntime on its fast Concat (and Split-gradient) kernels instead of its
- * element-by-element transpose.
- */
-function interleave(ops: Ops, parts: readonly Tensor[], axis: number): Tensor {
-  if (parts.length === 1) return parts[0]!;
-  const shape = parts[0]!.shape;
-  const pre = prod(shape.slice(0, axis + 1));
-  const post = prod(shape.slice(axis + 1));
-  const cols = parts.map((p) => ops.reshape(p, [pre, 1, post]));
-  return ops.reshape(ops.concat(cols, 1), [...shape.slice(0, axis), shape[axis]! * parts.length, ...shape.slice(axis + 1)]);
 }
 
 /**

@@ -16,6 +16,7 @@ export function usePhases(strides: readonly number[], dilations: readonly number
 
 import type { Sym, SymOps } from './ir.js';
 import { reverse } from './trace-shape.js';
+import { interleave } from '../../nn/interleave.js';
 
 export interface ConvTransposeGeometry {
   strides: readonly number[];
@@ -55,8 +56,8 @@ export function convTransposeByPhases(o: SymOps, x: Sym, w: Sym, a: ConvTranspos
     // phase r has xs + taps - 1 valid rows; pad to the common row count
     return o.pad(z, z.shape.map((d, i) => (i < 2 ? [0, 0] : [0, m[i - 2]! - d]) as [number, number]));
   });
-  // Interleave. The last axis's phases go onto a new innermost axis by one concat per phase of the other
-  // axes (fast kernels for it and its split-gradient); the other axes' phases then move in by a transpose
+  // Interleave. The last axis's phases are interleaved into it per phase of the other axes (interleave():
+  // fast Concat kernels for it and its split-gradient); the other axes' phases then move in by a transpose
   // whose innermost block is a whole interleaved row, [s1..s(n-1), N, C, m1..m(n-1), L] ->
   // [N, C, m1, s1, ..., m(n-1), s(n-1), L]. One transpose over all phases (an innermost axis of sn
   // elements) runs onnxruntime's element-by-element path.
@@ -65,8 +66,7 @@ export function convTransposeByPhases(o: SymOps, x: Sym, w: Sym, a: ConvTranspos
   const lead = a.strides.slice(0, n - 1);
   const rows: Sym[] = [];
   for (let i = 0; i < parts.length; i += sl) {
-    const group = parts.slice(i, i + sl).map((p) => o.reshape(p, [...p.shape, 1]));
-    const row = group.length > 1 ? o.concat(group, n + 2) : group[0]!;
+    const row = interleave(o, parts.slice(i, i + sl), n + 1);
     rows.push(o.reshape(row, [1, x.shape[0]!, cout, ...m.slice(0, n - 1), rowLen]));
   }
   const stacked = o.reshape(rows.length > 1 ? o.concat(rows, 0) : rows[0]!, [...lead, x.shape[0]!, cout, ...m.slice(0, n - 1), rowLen]);
