@@ -4,7 +4,7 @@
  * frames after t. Parameter keys equal those of the 2-D block they extend,
  * so a 2-D state dict loads into them unchanged.
  */
-import { GroupNorm, SpatialAttention, ShapeError, batchToFrames, framesToBatch, type NormOptions, type Ops, type Rng, type Tensor } from '@zoo/core';
+import { GroupNorm, SpatialAttention, ShapeError, channelAffine, normalize, batchToFrames, framesToBatch, type NormOptions, type Ops, type Rng, type Tensor } from '@zoo/core';
 
 /** GroupNorm whose statistics are per frame: over (C/G, H, W), never over T. */
 export class FrameGroupNorm extends GroupNorm {
@@ -16,16 +16,10 @@ export class FrameGroupNorm extends GroupNorm {
     const [n, c, t, h, w] = x.shape as [number, number, number, number, number];
     const g = this.numGroups;
     const grouped = ops.reshape(x, [n, g, c / g, t, h * w]);
-    // frames next to the groups, so each (group, frame)'s values are trailing: the fused normalizeLast
-    // instead of a composite of reductions and whole-tensor passes (the transposes move H*W blocks)
-    const framesOut = ops.reshape(ops.transpose(grouped, [0, 1, 3, 2, 4]), [n, g, t, (c / g) * h * w]);
-    const normed = ops.reshape(ops.normalizeLast(framesOut, this.eps), [n, g, t, c / g, h * w]);
-    let y = ops.reshape(ops.transpose(normed, [0, 1, 3, 2, 4]), x.shape);
-    if (this.weight && this.bias) {
-      const s = [1, c, 1, 1, 1];
-      y = ops.add(ops.mul(y, ops.reshape(ops.variable(this.weight), s)), ops.reshape(ops.variable(this.bias), s));
-    }
-    return y;
+    // frames next to the groups, so each (group, frame)'s values are trailing and normalize() takes the fused
+    // normalizeLast instead of a composite of reductions and whole-tensor passes (the transposes move H*W blocks)
+    const normed = normalize(ops, ops.transpose(grouped, [0, 1, 3, 2, 4]), [3, 4], this.eps);
+    return channelAffine(ops, ops.reshape(ops.transpose(normed, [0, 1, 3, 2, 4]), x.shape), this.weight, this.bias);
   }
 }
 

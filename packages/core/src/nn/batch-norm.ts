@@ -19,7 +19,7 @@ import { HostTensor, ShapeError } from '../tensor.js';
 import type { Ops, Tensor } from '../ops.js';
 import { filledTensor } from './init.js';
 import { Block } from './layer.js';
-import { NormError } from './norm.js';
+import { channelAffine, NormError } from './norm.js';
 import type { Variable } from './variable.js';
 
 export interface BatchNormOptions {
@@ -63,7 +63,6 @@ export class BatchNorm extends Block {
   forward(ops: Ops, x: Tensor): Tensor {
     const c = this.numFeatures;
     if (x.shape.length < 2 || x.shape[1] !== c) throw new ShapeError(`BatchNorm(${c})`, `[N, C=${c}, ...]`, x.shape);
-    const chan = [1, c, ...x.shape.slice(2).map(() => 1)];
     let mean: Tensor;
     let variance: Tensor;
     if (this.training) {
@@ -75,12 +74,11 @@ export class BatchNorm extends Block {
       variance = ops.mean(ops.square(ops.sub(x, mean)), axes, true);
       this.updateRunningStats(ops, mean, variance, count);
     } else {
+      const chan = [1, c, ...x.shape.slice(2).map(() => 1)];
       mean = ops.reshape(ops.variable(this.running_mean), chan);
       variance = ops.reshape(ops.variable(this.running_var), chan);
     }
-    const y = ops.mul(ops.sub(x, mean), ops.rsqrt(ops.add(variance, this.eps)));
-    if (!this.weight || !this.bias) return y;
-    return ops.add(ops.mul(y, ops.reshape(ops.variable(this.weight), chan)), ops.reshape(ops.variable(this.bias), chan));
+    return channelAffine(ops, ops.mul(ops.sub(x, mean), ops.rsqrt(ops.add(variance, this.eps))), this.weight, this.bias);
   }
 
   /** The running update is bookkeeping, not part of the loss: no gradient flows into it. */

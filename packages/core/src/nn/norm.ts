@@ -39,6 +39,17 @@ export function normalize(ops: Ops, x: Tensor, axes: readonly number[], eps: num
   return ops.mul(centered, ops.rsqrt(ops.add(variance, eps)));
 }
 
+/**
+ * y·weight + bias with per-channel [C] parameters broadcast over channels-first
+ * y [N, C, ...] (the affine step of GroupNorm, BatchNorm and the per-frame
+ * GroupNorm); y unchanged when there are none (affine off).
+ */
+export function channelAffine(ops: Ops, y: Tensor, weight: Variable | undefined, bias: Variable | undefined): Tensor {
+  if (!weight || !bias) return y;
+  const chan = [1, y.shape[1]!, ...y.shape.slice(2).map(() => 1)];
+  return ops.add(ops.mul(y, ops.reshape(ops.variable(weight), chan)), ops.reshape(ops.variable(bias), chan));
+}
+
 /** torch.nn.GroupNorm: x [N, C, ...] with any number (>= 0) of spatial dims. */
 export class GroupNorm extends Block {
   readonly weight: Variable | undefined;
@@ -68,12 +79,7 @@ export class GroupNorm extends Block {
     const spatial = x.shape.slice(2);
     const perGroup = (c / this.numGroups) * spatial.reduce((a, b) => a * b, 1);
     const grouped = ops.reshape(x, [n, this.numGroups, perGroup]);
-    let y = ops.reshape(normalize(ops, grouped, [2], this.eps), x.shape);
-    if (this.weight && this.bias) {
-      const chanShape = [1, c, ...spatial.map(() => 1)];
-      y = ops.add(ops.mul(y, ops.reshape(ops.variable(this.weight), chanShape)), ops.reshape(ops.variable(this.bias), chanShape));
-    }
-    return y;
+    return channelAffine(ops, ops.reshape(normalize(ops, grouped, [2], this.eps), x.shape), this.weight, this.bias);
   }
 }
 
