@@ -16,6 +16,7 @@
  */
 import {
   CausalConv3d,
+  causalConvolve,
   Conv3d,
   HostTensor,
   ShapeError,
@@ -56,19 +57,8 @@ export class CausalDownsample extends Block {
     const s = this.opts.spaceFactor;
     if (s === 2 && (x.shape[3]! % 2 || x.shape[4]! % 2)) throw new ShapeError(where, '[N, C, T, H, W] with even H and W', x.shape);
     if (this.opts.timeFactor === 2 && x.shape[2]! % 2 !== 1) throw new ShapeError(where, '[N, C, T = 1 + 2k, H, W]', x.shape);
-    const { padMode, spatialPadMode } = this.opts;
-    // zeros go into the Conv node's pads (as in CausalConv3d)
-    if (padMode === 'constant' && spatialPadMode === 'constant') {
-      return this.conv.convolve(ops, x, [[2, 0], [1, 1], [1, 1]]);
-    }
-    let y = x;
-    if (padMode === spatialPadMode) {
-      y = ops.pad(y, [[0, 0], [0, 0], [2, 0], [1, 1], [1, 1]], padMode);
-    } else {
-      y = ops.pad(y, [[0, 0], [0, 0], [2, 0], [0, 0], [0, 0]], padMode);
-      y = ops.pad(y, [[0, 0], [0, 0], [0, 0], [1, 1], [1, 1]], spatialPadMode);
-    }
-    return this.conv.forward(ops, y);
+    // the 3x3x3 kernel's causal padding: 2 frames in front, 1 pixel around
+    return causalConvolve(ops, this.conv, x, 2, [1, 1], this.opts.padMode, this.opts.spatialPadMode);
   }
 }
 

@@ -15,7 +15,7 @@ import { ShapeError } from '../tensor.js';
 import type { Ops, Tensor } from '../ops.js';
 import type { Rng } from '../util/rng.js';
 import { checkChannelsFirst } from './checks.js';
-import { Conv3d, ConvError } from './conv.js';
+import { Conv3d, ConvError, type ConvNd } from './conv.js';
 import { ntuple } from './init.js';
 import { Block } from './layer.js';
 
@@ -85,18 +85,34 @@ export class CausalConv3d extends Block {
     if (this.spatialPadMode === 'reflect' && (x.shape[3]! <= ph || x.shape[4]! <= pw)) {
       throw new ShapeError(where, `H > ${ph} and W > ${pw} for reflect padding`, x.shape);
     }
-    // zeros go into the Conv node's pads: no padded copy of x, and the input gradient comes out unpadded
-    // (docs/benchmarks.md, 2026-12-05 08:07 A/B)
-    if (this.padMode === 'constant' && this.spatialPadMode === 'constant') {
-      return this.conv.convolve(ops, x, [[this.timePad, 0], [ph, ph], [pw, pw]]);
-    }
-    let y = x;
-    if (this.spatialPadMode === this.padMode) {
-      y = ops.pad(y, [[0, 0], [0, 0], [this.timePad, 0], [ph, ph], [pw, pw]], this.padMode);
-    } else {
-      if (this.timePad) y = ops.pad(y, [[0, 0], [0, 0], [this.timePad, 0], [0, 0], [0, 0]], this.padMode);
-      if (ph || pw) y = ops.pad(y, [[0, 0], [0, 0], [0, 0], [ph, ph], [pw, pw]], this.spatialPadMode);
-    }
-    return this.conv.forward(ops, y);
+    return causalConvolve(ops, this.conv, x, this.timePad, this.spatialPad, this.padMode, this.spatialPadMode);
   }
+}
+
+/**
+ * `conv` (a 3-D conv without padding of its own) over x [N, C, T, H, W]
+ * causally padded: `timePad` frames in front in `padMode`, `spatialPad` on
+ * both sides of H and W in `spatialPadMode`. Zeros in both go into the Conv
+ * node's pads: no padded copy of x, and the input gradient comes out unpadded
+ * (docs/benchmarks.md, 2026-12-05 08:07 A/B). CausalConv3d and magvit2's
+ * strided CausalDownsample share it.
+ */
+export function causalConvolve(
+  ops: Ops,
+  conv: ConvNd,
+  x: Tensor,
+  timePad: number,
+  [ph, pw]: readonly [number, number],
+  padMode: CausalPadMode,
+  spatialPadMode: 'constant' | 'replicate' | 'reflect',
+): Tensor {
+  if (padMode === 'constant' && spatialPadMode === 'constant') return conv.convolve(ops, x, [[timePad, 0], [ph, ph], [pw, pw]]);
+  let y = x;
+  if (spatialPadMode === padMode) {
+    y = ops.pad(y, [[0, 0], [0, 0], [timePad, 0], [ph, ph], [pw, pw]], padMode);
+  } else {
+    if (timePad) y = ops.pad(y, [[0, 0], [0, 0], [timePad, 0], [0, 0], [0, 0]], padMode);
+    if (ph || pw) y = ops.pad(y, [[0, 0], [0, 0], [0, 0], [ph, ph], [pw, pw]], spatialPadMode);
+  }
+  return conv.forward(ops, y);
 }
